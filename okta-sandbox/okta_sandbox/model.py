@@ -23,7 +23,7 @@ Json = dict[str, Any]
 class ApiTokenGrant:
     """A credential the sandbox accepts: an SSWS token acting as ``user_id`` with that user's admin roles."""
 
-    token: str
+    token: str = field(repr=False)  # the secret; never in reprs
     user_id: str
     token_id: str  # the id under /api/v1/api-tokens
     revoked: bool = False
@@ -38,12 +38,17 @@ class OAuthClient:
     scopes: list[str]  # scopes granted to the app (consented)
     roles: list[str] = field(default_factory=lambda: ["READ_ONLY_ADMIN"])
     require_dpop: bool = False
+    # the matching private key (PEM), when the sandbox made the key pair: lets the CLI and tests sign
+    # client assertions. Never shown in reprs.
+    private_key_pem: str | None = field(default=None, repr=False)
 
 
 @dataclass
 class Org:
     # org metadata
     pipeline: str = "idx"  # "idx" = Identity Engine, "v1" = Classic
+    # the org URL every absolute href in the generated objects starts with; a server replaces it by its own URL
+    base_url: str = "https://sandbox.okta.example"
     org: Json = field(default_factory=dict)  # GET /api/v1/org
     org_support: Json = field(default_factory=dict)  # GET /api/v1/org/privacy/oktaSupport
     org_contacts: list[Json] = field(default_factory=list)  # GET /api/v1/org/contacts
@@ -92,8 +97,24 @@ class Org:
     logs: list[Json] = field(default_factory=list)  # System Log events
 
     # credentials the sandbox accepts
-    tokens: dict[str, ApiTokenGrant] = field(default_factory=dict)
+    tokens: dict[str, ApiTokenGrant] = field(default_factory=dict, repr=False)  # keys are secrets
     oauth_clients: dict[str, OAuthClient] = field(default_factory=dict)
+    # client id -> PEM (PKCS#8) private key of that service app, for tests that sign client assertions
+    oauth_private_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     # features the org lacks (paths answering 401 E0000015), e.g. {"authenticators"} on Classic
     missing_features: set[str] = field(default_factory=set)
+
+    def touch_user(self, i: int, **changes: Any) -> Json:
+        """Test hook: change user ``i`` (e.g. ``status="SUSPENDED"``) and make its ``lastUpdated`` newer than any
+        ``lastUpdated`` seen so far, as Okta does, so an incremental sync (``filter=lastUpdated gt "..."``) finds it."""
+        touch = getattr(self.users, "touch", None)
+        if touch is not None:
+            return touch(i, **changes)
+        from datetime import UTC, datetime
+
+        user = self.users[i]
+        user.update(changes)
+        now = datetime.now(tz=UTC)
+        user["lastUpdated"] = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        return user

@@ -1,0 +1,848 @@
+"""``connector-host``: the reference host's command line (argparse).
+
+Every view takes ``--json``. The service layer (store, runner, scheduler) holds the logic; this module only
+parses arguments and renders results, so other front ends (the web page) reuse the same calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, TextIO
+
+from . import __version__
+from .config_secrets import (
+    ENV_SECRET_KEY,
+    ENV_SECRET_KEY_FILE,
+    Path_,
+    Redactor,
+    SecretError,
+    delete_path,
+    encrypt_ref,
+    encryption_available,
+    env_ref,
+    file_ref,
+    format_path,
+    get_path,
+    is_ref,
+    mask_config,
+    parse_path,
+    resolve_ref,
+    schema_types_at,
+    set_path,
+)
+from .facade import Connector
+from .loader import Registry, UnknownConnector, load_connectors
+from .runner import ConfigProblem, ProgressEvent, Runner
+from .store import NotFound, Store, StoreError, SyncInProgress, SyncRecord, default_store_path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_BUSY = 4
+EXIT_NOT_FOUND = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    ok (the sync succeeded, the connection test passed, the view was shown)
+  1    a sync or connection test failed
+  2    usage or configuration error (bad arguments, invalid config, missing secret, unknown connector)
+  3    the sync was partial (some collections could not be read; nothing was marked gone or resolved)
+  4    another sync of this integration is running
+  5    not found (integration, finding or asset)
+  130  interrupted (Ctrl-C)
+
+environment:
+  CONNECTOR_HOST_STORE              the store file (default: %s)
+  CONNECTOR_HOST_SECRET_KEY         Fernet key to encrypt secrets at rest (create one: connector-host secret-key)
+  CONNECTOR_HOST_SECRET_KEY_FILE    file holding that key
+  CONNECTOR_HOST_CONNECTORS         load only these connector ids (comma-separated)
+  CONNECTOR_HOST_BLOCK_CONNECTORS   never load these connector ids
+"""
+
+SYNC_EXIT = {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
+UNRESOLVED = "unresolved-secret-placeholder"
+log = logging.getLogger("connector_host")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+class Output:
+    """Writes views to stdout (text or JSON) with every known secret redacted."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, as_json: bool):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.as_json = as_json
+        self.redactor = Redactor()
+
+    def redact_with(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def json(self, obj: Any) -> None:
+        self.stdout.write(self.redactor.text(json.dumps(obj, indent=2, sort_keys=False, default=str)) + "\n")
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(self.redactor.text(text) + "\n")
+
+    def err(self, text: str) -> None:
+        self.stderr.write(self.redactor.text(text) + "\n")
+
+    def table(self, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+        cells = [[_cell(c) for c in row] for row in rows]
+        widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        for r in cells:
+            self.line("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def ts(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + "Z"
+
+
+def _dur(record: SyncRecord) -> str:
+    d = record.duration_seconds
+    return "-" if d is None else f"{d:.1f}s"
+
+
+class ProgressDisplay:
+    """One status line on stderr, rewritten in place; silent when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO, enabled: bool | None = None):
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if event.kind == "progress" and now - self._last < 0.2:
+            return
+        self._last = now
+        if event.kind == "done":
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            return
+        parts = [f"{s} {n:,}" for s, n in event.counts.items()]
+        text = f"syncing {event.integration}: " + (" · ".join(parts[-6:]) or "starting")
+        if event.requests:
+            text += f" | {event.requests:,} requests"
+        if event.rate_limit_wait_seconds:
+            text += f" | rate-limit wait {event.rate_limit_wait_seconds:.1f}s"
+        if event.kind in ("stream", "error") and event.message:
+            self.stream.write("\r" + " " * self._width + "\r" + event.message[:200] + "\n")
+        text = text[-150:]
+        self._width = max(self._width, len(text))
+        self.stream.write("\r" + text.ljust(self._width))
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------------------------- config parsing
+
+
+def _coerce(schema: Mapping[str, Any], path: Path_, raw: str) -> Any:
+    types = schema_types_at(schema, path)
+    text = raw.strip()
+    if types and types <= {"string"}:
+        return raw
+    if "boolean" in types and text.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+        return text.lower() in ("true", "yes", "on", "1")
+    if "integer" in types:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    if "number" in types:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    if types & {"array", "object"} or not types:
+        try:
+            return json.loads(text)
+        except ValueError:
+            if "array" in types:
+                return [p.strip() for p in text.split(",") if p.strip()]
+    if "null" in types and text.lower() in ("null", "none"):
+        return None
+    return raw
+
+
+def _split_assignment(text: str, option: str) -> tuple[Path_, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise CliError(f"{option} takes KEY=VALUE, got {text.split('=')[0]!r}")
+    try:
+        return parse_path(key), value
+    except ValueError as e:
+        raise CliError(f"{option}: {e}") from None
+
+
+def apply_config_args(
+    connector: Connector, config: dict[str, Any], args: argparse.Namespace
+) -> tuple[dict[str, Any], list[Path_]]:
+    """Apply --set/--unset/--secret-env/--secret-file/--secret to a stored config; returns it and secret paths set."""
+    schema = connector.config_schema()
+    secrets = connector.secret_paths()
+    touched: list[Path_] = []
+    for key in getattr(args, "unset", None) or []:
+        delete_path(config, parse_path(key))
+    for item in args.set or []:
+        path, value = _split_assignment(item, "--set")
+        if path in secrets:
+            if not encryption_available():
+                raise CliError(
+                    f"{format_path(path)} is a secret and is never stored in clear: pass it with "
+                    f"--secret-env {format_path(path)}=ENV_VAR or --secret-file {format_path(path)}=PATH, "
+                    f"or set {ENV_SECRET_KEY} (or {ENV_SECRET_KEY_FILE}) to store it encrypted"
+                )
+            set_path(config, path, encrypt_ref(value))
+            touched.append(path)
+        else:
+            set_path(config, path, _coerce(schema, path, value))
+    for item in args.secret_env or []:
+        path, var = _split_assignment(item, "--secret-env")
+        _must_be_secret(path, secrets)
+        set_path(config, path, env_ref(var.strip()))
+        touched.append(path)
+    for item in args.secret_file or []:
+        path, file = _split_assignment(item, "--secret-file")
+        _must_be_secret(path, secrets)
+        set_path(config, path, file_ref(file.strip()))
+        touched.append(path)
+    return config, touched
+
+
+def _must_be_secret(path: Path_, secrets: list[Path_]) -> None:
+    if path not in secrets:
+        known = ", ".join(format_path(p) for p in secrets) or "none"
+        raise CliError(f"{format_path(path)} is not a secret field of this connector (secret fields: {known})")
+
+
+def validate_stored(connector: Connector, stored: Mapping[str, Any], out: Output) -> None:
+    """Validate a stored config: secrets resolved when possible; unresolvable ones are warned about."""
+    probe = json.loads(json.dumps(stored))
+    ignore: list[Path_] = []
+    secrets: list[str] = []
+    for path in connector.secret_paths():
+        value = get_path(probe, path)
+        if is_ref(value):
+            try:
+                resolved = resolve_ref(value)
+                secrets.append(resolved)
+                set_path(probe, path, resolved)
+            except SecretError as e:
+                out.err(f"warning: {format_path(path)}: {e}")
+                set_path(probe, path, UNRESOLVED)
+                ignore.append(path)
+    out.redact_with(Redactor(secrets))
+    problems = connector.validate_config(probe, ignore=tuple(ignore))
+    if problems:
+        raise CliError("invalid config:\n  " + "\n  ".join(problems))
+
+
+# --------------------------------------------------------------------------------------------- commands
+
+
+class App:
+    def __init__(self, args: argparse.Namespace, out: Output, registry_factory: Callable[[], Registry]):
+        self.args = args
+        self.out = out
+        self._registry_factory = registry_factory
+        self._registry: Registry | None = None
+        self._store: Store | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = self._registry_factory()
+            for f in self._registry.failures:
+                log.warning("connector %s failed to load: %s", f.id, f.error)
+        return self._registry
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.args.store or default_store_path())
+            self._store.recover_interrupted()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def connector(self, id: str) -> Connector:
+        try:
+            return self.registry.get(id)
+        except UnknownConnector as e:
+            raise CliError(str(e)) from None
+
+    def runner(self) -> Runner:
+        return Runner(self.store, self.registry)
+
+    # ---- connectors
+    def cmd_connectors(self) -> int:
+        items = []
+        for c in self.registry:
+            m = c.manifest()
+            pub = m.get("publisher")
+            items.append({
+                "id": c.id, "name": m.get("name"), "version": m.get("version"),
+                "publisher": pub.get("name") if isinstance(pub, Mapping) else pub,
+                "categories": m.get("categories"), "description": m.get("description"),
+                "support_level": m.get("support_level"), "checks": c.implements("connector_checks"),
+                "source": c.source,
+            })
+        failures = [f.as_dict() for f in self.registry.failures]
+        if self.out.as_json:
+            self.out.json({"connectors": items, "failures": failures})
+        else:
+            if items:
+                self.out.table([(i["id"], i["name"], i["version"], i["publisher"], ", ".join(i["categories"] or []))
+                                for i in items], ["ID", "NAME", "VERSION", "PUBLISHER", "CATEGORIES"])
+            else:
+                self.out.line("no connectors installed (pip install a connector package, e.g. connector-okta)")
+            for f in failures:
+                self.out.err(f"connector {f['id']} failed to load: {f['error']}")
+        return EXIT_OK
+
+    def cmd_checks(self) -> int:
+        c = self.connector(self.args.connector)
+        checks = c.checks()
+        if checks is None:
+            raise CliError(f"connector {c.id!r} does not publish a check catalog (connector_checks)")
+        if self.out.as_json:
+            self.out.json(checks)
+        else:
+            rows = [(k.get("id"), k.get("severity"), k.get("title"), ", ".join(_standards(k))) for k in checks]
+            self.out.table(rows, ["CHECK", "SEVERITY", "TITLE", "STANDARDS"])
+            self.out.line(f"\n{len(checks)} checks")
+        return EXIT_OK
+
+    # ---- integrations
+    def _interval(self, connector: Connector, config: Mapping[str, Any], given: int | None) -> int | None:
+        interval = given
+        if interval is None and isinstance(config.get("sync_interval_minutes"), int):
+            interval = config["sync_interval_minutes"]
+        if interval is None:
+            interval = connector.default_interval_minutes()
+        if interval and interval < connector.minimum_interval_minutes():
+            raise CliError(
+                f"the sync interval must be at least {connector.minimum_interval_minutes()} minutes for "
+                f"{connector.id} (0 to sync only on demand)"
+            )
+        return interval or None
+
+    def _show_integration(self, integ_name: str) -> None:
+        integ = self.store.get_integration(integ_name)
+        connector = self.registry.connectors.get(integ.connector)
+        paths = connector.secret_paths() if connector else []
+        d = integ.as_dict()
+        d["config"] = mask_config(integ.config, paths)
+        if self.out.as_json:
+            self.out.json(d)
+        else:
+            self.out.line(f"integration {integ.name} (#{integ.id}), connector {integ.connector}")
+            self.out.line(f"  sync every: {integ.interval_minutes or 'on demand only'}"
+                          f"{' minutes' if integ.interval_minutes else ''}; enabled: {integ.enabled}")
+            self.out.line("  config: " + json.dumps(d["config"], sort_keys=True))
+
+    def cmd_add(self) -> int:
+        connector = self.connector(self.args.connector)
+        config, _ = apply_config_args(connector, {}, self.args)
+        validate_stored(connector, config, self.out)
+        interval = self._interval(connector, config, self.args.interval)
+        try:
+            self.store.add_integration(self.args.name, connector.id, config, interval_minutes=interval,
+                                       enabled=not self.args.disabled)
+        except StoreError as e:
+            raise CliError(str(e)) from None
+        self._show_integration(self.args.name)
+        return EXIT_OK
+
+    def cmd_edit(self) -> int:
+        integ = self.store.get_integration(self.args.name)
+        connector = self.connector(integ.connector)
+        config, _ = apply_config_args(connector, json.loads(json.dumps(integ.config)), self.args)
+        validate_stored(connector, config, self.out)
+        kwargs: dict[str, Any] = {"config": config}
+        if self.args.interval is not None or any(s.startswith("sync_interval_minutes=") for s in self.args.set or []):
+            kwargs["interval_minutes"] = self._interval(connector, config, self.args.interval)
+        if self.args.enable or self.args.disable:
+            kwargs["enabled"] = bool(self.args.enable)
+        if self.args.rename:
+            kwargs["name"] = self.args.rename
+        try:
+            integ = self.store.update_integration(integ.id, **kwargs)
+        except StoreError as e:
+            raise CliError(str(e)) from None
+        self._show_integration(integ.name)
+        return EXIT_OK
+
+    def cmd_remove(self) -> int:
+        integ = self.store.get_integration(self.args.name)
+        self.store.delete_integration(integ.id)
+        if self.out.as_json:
+            self.out.json({"removed": integ.name})
+        else:
+            self.out.line(f"removed integration {integ.name} and its history, assets and findings")
+        return EXIT_OK
+
+    def cmd_list(self) -> int:
+        items = []
+        for integ in self.store.list_integrations():
+            last = self.store.last_sync(integ.id)
+            items.append({
+                "id": integ.id, "name": integ.name, "connector": integ.connector,
+                "interval_minutes": integ.interval_minutes, "enabled": integ.enabled,
+                "last_sync": None if last is None else {
+                    "id": last.id, "status": last.status, "started_at": last.started_at, "ended_at": last.ended_at},
+            })
+        if self.out.as_json:
+            self.out.json(items)
+        elif not items:
+            self.out.line("no integrations yet; add one with `connector-host add NAME --connector ID --set ...`")
+        else:
+            self.out.table(
+                [(i["id"], i["name"], i["connector"], i["interval_minutes"] or "manual",
+                  "yes" if i["enabled"] else "no",
+                  (i["last_sync"] or {}).get("status"), ts((i["last_sync"] or {}).get("started_at")))
+                 for i in items],
+                ["ID", "NAME", "CONNECTOR", "EVERY (MIN)", "ENABLED", "LAST SYNC", "STARTED"],
+            )
+        return EXIT_OK
+
+    # ---- test / sync
+    def _redact_for(self, integ_ref: str) -> None:
+        try:
+            _i, connector, config = self.runner().prepare(integ_ref)
+            self.out.redact_with(connector.redactor(config))
+        except (ConfigProblem, NotFound):
+            pass
+
+    def cmd_test(self) -> int:
+        self.store.get_integration(self.args.name)
+        self._redact_for(self.args.name)
+        result = self.runner().test(self.args.name)
+        if self.out.as_json:
+            self.out.json(result)
+        else:
+            self.out.line(f"Test Connection: {result.get('status')}"
+                          + (f" ({result.get('failure_kind')})" if result.get("failure_kind") else ""))
+            if result.get("message"):
+                self.out.line(f"  {result['message']}")
+            ident = result.get("identity")
+            if isinstance(ident, Mapping):
+                self.out.line("  acting as: " + ", ".join(f"{k}={v}" for k, v in ident.items()))
+            for cap in result.get("capabilities") or []:
+                miss = cap.get("missing_scopes")
+                detail = cap.get("message") or cap.get("detail")
+                self.out.line(f"  [{cap.get('status')}] {cap.get('name')}"
+                              + (f": {detail}" if detail else "")
+                              + (f" (missing: {', '.join(miss)})" if miss else ""))
+            for w in result.get("warnings") or []:
+                self.out.line(f"  warning: {w}")
+        if result.get("status") == "succeeded":
+            return EXIT_OK
+        return EXIT_USAGE if result.get("failure_kind") == "config" else EXIT_FAILED
+
+    def cmd_sync(self) -> int:
+        integ = self.store.get_integration(self.args.name)
+        self._redact_for(self.args.name)
+        display = ProgressDisplay(self.out.stderr)
+        try:
+            record = self.runner().sync(integ.id, mode=self.args.mode, progress=display)
+        except SyncInProgress as e:
+            raise CliError(str(e), EXIT_BUSY) from None
+        self._print_sync(record)
+        if record.status == "failed" and any(e.get("kind") == "config" for e in record.errors):
+            return EXIT_USAGE
+        return SYNC_EXIT.get(record.status, EXIT_FAILED)
+
+    def _print_sync(self, record: SyncRecord) -> None:
+        if self.out.as_json:
+            self.out.json(record.as_dict())
+            return
+        self._history_table([record])
+        if record.message:
+            self.out.line(f"  {record.message}")
+        for e in record.errors[:20]:
+            where = f" [{e.get('stream')}]" if e.get("stream") else ""
+            self.out.line(f"  {e.get('kind')}{where}: {e.get('message')}")
+        if len(record.errors) > 20:
+            self.out.line(f"  ... {len(record.errors) - 20} more errors (see `history --json`)")
+
+    def _history_table(self, records: Sequence[SyncRecord]) -> None:
+        self.out.table(
+            [(r.id, r.integration, ts(r.started_at), _dur(r), r.status, r.sync_mode, r.records, r.assets_seen,
+              r.findings_seen, r.findings_new, r.findings_resolved, r.assets_gone, r.api_requests, len(r.errors))
+             for r in records],
+            ["SYNC", "INTEGRATION", "STARTED", "TOOK", "STATUS", "MODE", "RECORDS", "ASSETS", "FINDINGS",
+             "NEW", "RESOLVED", "GONE", "REQUESTS", "ERRORS"],
+        )
+
+    def cmd_history(self) -> int:
+        records = self.store.history(self.args.name, limit=self.args.limit)
+        if self.out.as_json:
+            self.out.json([r.as_dict() for r in records])
+        elif not records:
+            self.out.line("no syncs yet")
+        else:
+            self._history_table(records)
+            if self.args.verbose_rows:
+                for r in records:
+                    self.out.line(f"\nsync #{r.id}: " + ", ".join(
+                        f"{s} {v.get('records')} ({v.get('status') or '-'})" for s, v in r.counts.items()))
+                    for e in r.errors[:10]:
+                        self.out.line(f"  {e.get('kind')}: {e.get('message')}")
+        return EXIT_OK
+
+    def cmd_schedule(self) -> int:
+        from .scheduler import Scheduler
+
+        runner = self.runner()
+        sched = Scheduler(self.store, runner, max_workers=self.args.workers,
+                          progress=ProgressDisplay(self.out.stderr) if self.args.workers == 1 else None)
+        if self.args.once:
+            recovered = sched.recover()
+            records = sched.run_once()
+            if self.out.as_json:
+                self.out.json({"interrupted": recovered, "syncs": [r.as_dict() for r in records]})
+            elif records:
+                self._history_table(records)
+            else:
+                self.out.line("nothing due")
+            worst = max((SYNC_EXIT.get(r.status, EXIT_FAILED) for r in records), default=EXIT_OK,
+                        key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3))
+            return worst
+        self.out.err(f"scheduler running on {self.store.path} (Ctrl-C to stop)")
+        try:
+            sched.run_forever(poll_seconds=self.args.poll)
+        except KeyboardInterrupt:
+            sched.stop()
+            return EXIT_INTERRUPTED
+        return EXIT_OK
+
+    # ---- views
+    def cmd_findings(self) -> int:
+        page = self.store.query_findings(
+            self.args.name, severity=self.args.severity, status=self.args.status, check=self.args.check,
+            standard=self.args.standard, new=self.args.new, resolved=self.args.resolved, search=self.args.search,
+            limit=self.args.limit, offset=self.args.offset,
+        )
+        if self.out.as_json:
+            self.out.json({"total": page.total, "limit": page.limit, "offset": page.offset, "items": page.items})
+            return EXIT_OK
+        if not page.items:
+            self.out.line("no findings match")
+            return EXIT_OK
+        self.out.table(
+            [(f["id"], f["severity"], f["compliance_status"], f["status"] if f["status"] != "active" else "",
+              f["check_id"], f["title"], f["resource"].get("name") or f["resource"].get("uid"), ts(f["first_seen"]))
+             for f in page.items],
+            ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "RESOURCE", "FIRST SEEN"],
+        )
+        self.out.line(f"\n{len(page.items)} of {page.total} findings")
+        return EXIT_OK
+
+    def cmd_finding(self) -> int:
+        f = self.store.finding(self.args.id)
+        if self.out.as_json:
+            self.out.json(f)
+            return EXIT_OK
+        raw = f.get("finding") or {}
+        info = raw.get("finding_info") or {}
+        self.out.line(f"{f['title']}  [{f['severity']}, {f['compliance_status']}, {f['status']}]")
+        self.out.line(f"  id {f['id']}  uid {f['uid']}  check {f['check_id']}  integration {f['integration']}")
+        self.out.line(f"  resource: {f['resource'].get('type')} {f['resource'].get('name')} ({f['resource'].get('uid')})")
+        self.out.line(f"  first seen {ts(f['first_seen'])}, last seen {ts(f['last_seen'])}"
+                      + (f", resolved {ts(f['resolved_at'])}" if f.get("resolved_at") else ""))
+        if f["standards"]:
+            self.out.line("  standards: " + ", ".join(f["standards"]))
+        for label, value in (("description", info.get("desc")), ("status detail", raw.get("status_detail")),
+                             ("remediation", (raw.get("remediation") or {}).get("desc"))):
+            if value:
+                self.out.line(f"  {label}: {value}")
+        evidence = raw.get("evidences") or raw.get("evidence") or (raw.get("unmapped") or {}).get("evidence")
+        if evidence:
+            self.out.line("  evidence: " + json.dumps(evidence, sort_keys=True, default=str)[:2000])
+        return EXIT_OK
+
+    def cmd_assets(self) -> int:
+        page = self.store.query_assets(
+            self.args.name, type=self.args.type, search=self.args.search, gone=self.args.gone,
+            include_gone=self.args.all, limit=self.args.limit, offset=self.args.offset,
+        )
+        if self.out.as_json:
+            self.out.json({"total": page.total, "limit": page.limit, "offset": page.offset, "items": page.items,
+                           "counts_by_type": self.store.asset_counts(self.args.name)})
+            return EXIT_OK
+        if not page.items:
+            self.out.line("no assets match")
+            return EXIT_OK
+        self.out.table(
+            [(a["id"], a["type"], a["name"], a["uid"], ts(a["first_seen"]), ts(a["last_seen"]),
+              "gone" if a["gone"] else "") for a in page.items],
+            ["ID", "TYPE", "NAME", "UID", "FIRST SEEN", "LAST SEEN", ""],
+        )
+        self.out.line(f"\n{len(page.items)} of {page.total} assets")
+        return EXIT_OK
+
+    def cmd_asset(self) -> int:
+        a = self.store.asset(self.args.id)
+        if self.out.as_json:
+            self.out.json(a)
+            return EXIT_OK
+        self.out.line(f"{a['type']} {a['name']} ({a['uid']}){'  [gone]' if a['gone'] else ''}")
+        self.out.line(f"  id {a['id']}  integration {a['integration']}  class {a['class_uid']}  stream {a['stream']}")
+        self.out.line(f"  first seen {ts(a['first_seen'])}, last seen {ts(a['last_seen'])}")
+        for r in a["relationships"][:50]:
+            other = r["to"] if r["direction"] == "out" else r["from"]
+            arrow = "->" if r["direction"] == "out" else "<-"
+            self.out.line(f"  {arrow} {r['relation']} {other['type']} {other.get('name') or ''} ({other['uid']})")
+        for f in a["findings"][:50]:
+            self.out.line(f"  finding {f['id']}: [{f['severity']}, {f['compliance_status']}] {f['title']}")
+        self.out.line(json.dumps(a["asset"], indent=2, sort_keys=True, default=str))
+        return EXIT_OK
+
+    def cmd_secret_key(self) -> int:
+        from cryptography.fernet import Fernet
+
+        self.out.line(Fernet.generate_key().decode())
+        return EXIT_OK
+
+    def cmd_demo(self) -> int:
+        from .demo import run_demo
+
+        return run_demo(self)
+
+
+def _standards(check: Mapping[str, Any]) -> list[str]:
+    refs = check.get("references")
+    std = check.get("standards") or (refs.get("standards") if isinstance(refs, Mapping) else None) or []
+    if isinstance(std, Mapping):
+        return [f"{k} {v}" if v else str(k) for k, v in std.items()]
+    return [s if isinstance(s, str) else json.dumps(s) for s in std]
+
+
+# --------------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
+                        help="the store file (env CONNECTOR_HOST_STORE)")
+
+    p = argparse.ArgumentParser(
+        prog="connector-host",
+        description="Reference host for security posture connectors: add integrations, test them, sync them "
+                    "(now or on a schedule) and read their history, findings and assets.",
+        epilog=EXIT_CODES_HELP % default_store_path(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"connector-host {__version__}")
+    p.add_argument("--store", metavar="PATH", help="the store file (env CONNECTOR_HOST_STORE)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv for debug)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def cmd(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[common])
+
+    cmd("connectors", "list the installed connectors (from their manifests) and those that failed to load")
+    c = cmd("checks", "list a connector's posture checks")
+    c.add_argument("connector")
+
+    def config_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="set a config value (dotted keys, e.g. auth.method=api_token); repeatable")
+        sp.add_argument("--secret-env", action="append", metavar="KEY=ENV_VAR",
+                        help="read a secret field from an environment variable at run time")
+        sp.add_argument("--secret-file", action="append", metavar="KEY=PATH",
+                        help="read a secret field from a file at run time")
+        sp.add_argument("--interval", type=int, metavar="MINUTES",
+                        help="auto sync frequency in minutes (0: on demand only; default: the connector's)")
+
+    a = cmd("add", "add an integration (the config is validated against the connector's schema)")
+    a.add_argument("name")
+    a.add_argument("--connector", required=True, help="connector id (see `connectors`)")
+    config_args(a)
+    a.add_argument("--disabled", action="store_true", help="do not schedule it")
+
+    e = cmd("edit", "change an integration's config, interval or name")
+    e.add_argument("name")
+    config_args(e)
+    e.add_argument("--unset", action="append", metavar="KEY", help="remove a config key; repeatable")
+    g = e.add_mutually_exclusive_group()
+    g.add_argument("--enable", action="store_true")
+    g.add_argument("--disable", action="store_true")
+    e.add_argument("--rename", metavar="NEW_NAME")
+
+    r = cmd("remove", "remove an integration with its history, assets and findings")
+    r.add_argument("name")
+    cmd("list", "list the integrations and their last sync")
+    t = cmd("test", "Test Connection: can the integration reach and read the vendor?")
+    t.add_argument("name")
+    s = cmd("sync", "sync an integration now")
+    s.add_argument("name")
+    s.add_argument("--mode", choices=["full", "incremental"], default="full")
+
+    sc = cmd("schedule", "run the scheduler")
+    sc.add_argument("action", choices=["run"])
+    sc.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    sc.add_argument("--workers", type=int, default=4, help="integrations synced in parallel (default 4)")
+    sc.add_argument("--poll", type=float, default=30.0, help=argparse.SUPPRESS)
+
+    h = cmd("history", "the sync history, newest first")
+    h.add_argument("name", nargs="?")
+    h.add_argument("--limit", type=int, default=20)
+    h.add_argument("--details", dest="verbose_rows", action="store_true", help="counts per collection and errors")
+
+    f = cmd("findings", "findings (default: active ones, most severe first)")
+    f.add_argument("name", nargs="?", help="integration (default: all)")
+    f.add_argument("--severity", action="append", help="critical, high, medium, low, informational; repeatable")
+    f.add_argument("--status", action="append",
+                   help="result: pass, warning, fail, manual, unknown; or state: active, resolved; repeatable")
+    f.add_argument("--check", help="a check id")
+    f.add_argument("--standard", help="a standard or requirement id (substring), e.g. STIG or V-273186")
+    f.add_argument("--new", action="store_true", help="became failing in the last sync")
+    f.add_argument("--resolved", action="store_true", help="stopped failing in the last sync")
+    f.add_argument("--search", help="title or resource name contains")
+    f.add_argument("--limit", type=int, default=50)
+    f.add_argument("--offset", type=int, default=0)
+
+    fi = cmd("finding", "one finding in full")
+    fi.add_argument("id", help="finding id or uid")
+
+    a2 = cmd("assets", "assets (default: those present in the last complete sync)")
+    a2.add_argument("name", nargs="?", help="integration (default: all)")
+    a2.add_argument("--type", help="asset type, e.g. user, group, app, policy")
+    a2.add_argument("--search", help="name contains (case-insensitive), or exact uid")
+    gg = a2.add_mutually_exclusive_group()
+    gg.add_argument("--gone", action="store_true", help="only assets gone from the org")
+    gg.add_argument("--all", action="store_true", help="include gone assets")
+    a2.add_argument("--limit", type=int, default=50)
+    a2.add_argument("--offset", type=int, default=0)
+
+    ai = cmd("asset", "one asset in full, with its relationships and findings")
+    ai.add_argument("id", help="asset id or uid")
+
+    cmd("secret-key", f"print a new key for {ENV_SECRET_KEY} (encrypts secrets at rest)")
+
+    d = cmd("demo", "sync a generated sandbox Okta org end to end and print the results")
+    d.add_argument("--users", type=int, default=200, help="users in the sandbox org (default 200)")
+    d.add_argument("--scenario", default="weak", help="sandbox scenario (default weak)")
+    d.add_argument("--top", type=int, default=10, help="top findings to print")
+    return p
+
+
+def _configure_logging(verbosity: int, stderr: TextIO) -> None:
+    root = logging.getLogger()
+    if verbosity <= 0:
+        level = logging.WARNING
+    elif verbosity == 1:
+        level = logging.INFO
+    else:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_redact_active)
+    root.handlers = [h for h in root.handlers if not getattr(h, "_connector_host", False)]
+    handler._connector_host = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _redact_active(record: logging.LogRecord) -> bool:
+    from .runner import active_redactors
+
+    redactors = active_redactors()
+    if redactors:
+        text = record.getMessage()
+        for r in redactors:
+            text = r.text(text)
+        record.msg, record.args = text, None
+    return True
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    registry: Registry | Callable[[], Registry] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Entry point of the console script; returns the exit code (``registry`` lets tests inject connectors)."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return int(e.code or 0)
+    if not hasattr(args, "store") or args.store is None:
+        args.store = os.environ.get("CONNECTOR_HOST_STORE") or None
+    _configure_logging(args.verbose, stderr)
+    out = Output(stdout, stderr, bool(getattr(args, "json", False)))
+    if isinstance(registry, Registry):
+        factory: Callable[[], Registry] = lambda: registry  # noqa: E731
+    else:
+        factory = registry or load_connectors
+    app = App(args, out, factory)
+    handler = getattr(app, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return handler()
+    except CliError as e:
+        out.err(f"error: {e}")
+        return e.code
+    except NotFound as e:
+        out.err(f"error: {e}")
+        return EXIT_NOT_FOUND
+    except (StoreError, ConfigProblem, SecretError) as e:
+        out.err(f"error: {e}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        out.err("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `connector-host findings | head`
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_FAILED
+    finally:
+        app.close()
+
+
+def run() -> NoReturn:  # pragma: no cover
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

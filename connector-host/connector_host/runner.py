@@ -1,0 +1,423 @@
+"""Run Test Connection and syncs of stored integrations through the connector facade.
+
+The runner resolves the integration's secrets, validates its config, streams the connector's messages,
+validates each against ``sync_message.schema.json`` (an invalid message is a recorded error, never a crash),
+normalises records through the connector's hooks, stages them in batches and applies the sync in one
+transaction at its end (:meth:`Store.finish_sync`). Secret values are redacted from everything it records or
+reports. One sync per integration at a time: a lock in this process and the store's ``running`` row across
+processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config_secrets import Redactor, SecretError, resolve_config
+from .facade import Connector, SyncContext
+from .loader import Registry
+from .records import RecordError, asset_row, finding_row, relationship_row
+from .store import (
+    Integration,
+    StagedAsset,
+    StagedFinding,
+    StagedRelationship,
+    Store,
+    SyncInProgress,
+    SyncRecord,
+)
+from .validation import format_error, validator
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS = 200
+HEARTBEAT_SECONDS = 20.0
+
+_active: list[Redactor] = []
+_active_guard = threading.Lock()
+
+
+def active_redactors() -> list[Redactor]:
+    """Redactors of the syncs running in this process (log handlers apply them to every record)."""
+    with _active_guard:
+        return list(_active)
+
+
+class ConfigProblem(Exception):
+    """The integration cannot run as configured (unknown connector, secret unavailable, invalid config)."""
+
+
+@dataclass
+class ProgressEvent:
+    """What the progress callback receives while a sync runs."""
+
+    integration: str
+    sync_id: int
+    stream: str | None
+    counts: dict[str, int]  # records received per stream so far
+    requests: int | None = None
+    rate_limit_wait_seconds: float | None = None
+    message: str | None = None
+    kind: str = "progress"  # progress | stream | error | done
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redactor: Redactor):
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor.text(record.getMessage())
+        record.args = None
+        return True
+
+
+@dataclass
+class _SyncState:
+    counts: dict[str, int] = field(default_factory=dict)
+    stream_status: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors_dropped: int = 0
+    tainted_streams: set[str] = field(default_factory=set)
+    invalid_messages: int = 0
+    records: int = 0
+    final: dict[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
+    state_seen: bool = False
+    stats: dict[str, Any] = field(default_factory=dict)
+    requests: int | None = None
+    rate_wait: float | None = None
+
+    def error(self, kind: str, message: str, *, stream: str | None = None, fatal: bool = False, **extra: Any) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            self.errors_dropped += 1
+            return
+        self.errors.append({"kind": kind, "message": message, "stream": stream, "fatal": fatal, **extra})
+
+
+class Runner:
+    """Runs integrations of one store with the connectors of one registry."""
+
+    def __init__(self, store: Store, registry: Registry, *, batch_size: int = 500, env: Mapping[str, str] | None = None):
+        self.store = store
+        self.registry = registry
+        self.batch_size = batch_size
+        self.env = env
+        self._locks: dict[int, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._message_validator = validator("sync_message.schema.json")
+
+    # ------------------------------------------------------------------------------------------ helpers
+    def _lock(self, integration_id: int) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(integration_id, threading.Lock())
+
+    def is_running(self, integration_id: int) -> bool:
+        return self._lock(integration_id).locked()
+
+    def prepare(self, ref: str | int) -> tuple[Integration, Connector, dict[str, Any]]:
+        """The integration, its connector and its resolved, validated config; :class:`ConfigProblem` if not."""
+        integ = self.store.get_integration(ref)
+        try:
+            connector = self.registry.get(integ.connector)
+        except LookupError as e:
+            raise ConfigProblem(str(e)) from None
+        try:
+            config = resolve_config(integ.config, self.env)
+        except SecretError as e:
+            raise ConfigProblem(f"integration {integ.name!r}: {e}") from None
+        problems = connector.validate_config(config)
+        if problems:
+            raise ConfigProblem(
+                f"integration {integ.name!r} has an invalid config: " + "; ".join(problems[:5])
+                + f". Fix it with `connector-host edit {integ.name} --set KEY=VALUE`"
+            )
+        return integ, connector, config
+
+    # ------------------------------------------------------------------------------------------ test
+    def test(self, ref: str | int) -> dict[str, Any]:
+        """Test Connection for a stored integration. A config problem is a failed result of kind ``config``."""
+        try:
+            _integ, connector, config = self.prepare(ref)
+        except ConfigProblem as e:
+            return {"status": "failed", "failure_kind": "config", "message": str(e), "capabilities": []}
+        return connector.test_connection(config)
+
+    # ------------------------------------------------------------------------------------------ sync
+    def sync(
+        self,
+        ref: str | int,
+        *,
+        trigger: str = "manual",
+        mode: str = "full",
+        progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        budget: Mapping[str, Any] | None = None,
+    ) -> SyncRecord:
+        """Run one sync now and return its history row.
+
+        Raises :class:`SyncInProgress` when the integration is syncing already. A config problem (missing
+        secret, invalid config, connector not installed) is recorded as a failed sync with an error of kind
+        ``config``.
+        """
+        integ = self.store.get_integration(ref)
+        lock = self._lock(integ.id)
+        if not lock.acquire(blocking=False):
+            raise SyncInProgress(f"integration {integ.name!r} is syncing already; wait for it to end")
+        try:
+            try:
+                integ, connector, config = self.prepare(integ.id)
+            except ConfigProblem as e:
+                sync_id = self.store.start_sync(integ.id, sync_mode=mode, trigger=trigger)
+                return self.store.finish_sync(
+                    sync_id, "failed", message=str(e), errors=[{"kind": "config", "message": str(e), "fatal": True}]
+                )
+            modes = (connector.manifest().get("capabilities") or {}).get("sync_modes") or ["full"]
+            if mode not in modes:
+                mode = "full"
+            sync_id = self.store.start_sync(integ.id, sync_mode=mode, trigger=trigger)
+            return self._run(integ, connector, config, sync_id, mode, progress, cancelled, budget)
+        finally:
+            lock.release()
+
+    def _run(
+        self,
+        integ: Integration,
+        connector: Connector,
+        config: dict[str, Any],
+        sync_id: int,
+        mode: str,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+        budget: Mapping[str, Any] | None,
+    ) -> SyncRecord:
+        redactor = connector.redactor(config)
+        st = _SyncState()
+        batch_a: list[StagedAsset] = []
+        batch_f: list[StagedFinding] = []
+        batch_r: list[StagedRelationship] = []
+        last_beat = time.monotonic()
+        logger = logging.getLogger(f"connector_host.sync.{connector.id}")
+        log_filter = _RedactingFilter(redactor)
+        logger.addFilter(log_filter)
+        with _active_guard:
+            _active.append(redactor)
+        is_cancelled = cancelled or (lambda: False)
+
+        def notify(kind: str, stream: str | None = None, message: str | None = None) -> None:
+            if progress is None:
+                return
+            try:
+                progress(
+                    ProgressEvent(
+                        integ.name, sync_id, stream, dict(st.counts), st.requests, st.rate_wait,
+                        redactor.text(message) if message else None, kind,
+                    )
+                )
+            except Exception:  # a broken display never breaks a sync
+                log.debug("progress callback raised", exc_info=True)
+
+        def on_progress(p: Any) -> None:
+            if isinstance(p, Mapping):
+                if isinstance(p.get("requests"), int):
+                    st.requests = p["requests"]
+                if isinstance(p.get("rate_limit_wait_seconds"), int | float):
+                    st.rate_wait = float(p["rate_limit_wait_seconds"])
+                notify("progress", p.get("stream") if isinstance(p.get("stream"), str) else None,
+                       p.get("message") if isinstance(p.get("message"), str) else None)
+
+        def flush(force: bool = False) -> None:
+            nonlocal last_beat
+            if batch_a or batch_f or batch_r:
+                self.store.stage(sync_id, batch_a, batch_f, batch_r)
+                batch_a.clear()
+                batch_f.clear()
+                batch_r.clear()
+                last_beat = time.monotonic()
+            elif force or time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+                self.store.heartbeat(sync_id, counts=st.counts)
+                last_beat = time.monotonic()
+
+        context = SyncContext(
+            logger=logger, progress=on_progress, cancelled=is_cancelled, budget=dict(budget or {}), sync_mode=mode
+        )
+        outcome: str | None = None
+        message: str | None = None
+        try:
+            stream_iter = connector.sync(config, integ.state, context)
+            for msg in stream_iter:
+                if st.final is not None:
+                    st.error("internal", "the connector sent messages after SYNC_STATUS; they were ignored")
+                    break
+                self._handle(connector, msg, st, redactor, batch_a, batch_f, batch_r, on_progress, notify, logger)
+                if len(batch_a) + len(batch_f) + len(batch_r) >= self.batch_size:
+                    flush()
+                elif time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+                    flush()
+                if is_cancelled():
+                    outcome, message = "interrupted", "cancelled by the host before the connector finished"
+                    close = getattr(stream_iter, "close", None)
+                    if close:
+                        close()
+                    break
+            if outcome is None:
+                flush()
+        except KeyboardInterrupt:
+            self.store.finish_sync(
+                sync_id, "interrupted", message="interrupted by the user (Ctrl-C); nothing of it was applied",
+                counts=self._counts(st), records=st.records, errors=redactor.obj(st.errors),
+                stats=redactor.obj(st.stats),
+            )
+            raise
+        except Exception as e:
+            log.debug("sync %s raised", sync_id, exc_info=True)
+            st.error("internal", redactor.text(f"the connector raised {type(e).__name__}: {e}"), fatal=True)
+            outcome, message = "failed", redactor.text(f"the sync stopped on an unexpected error: {type(e).__name__}: {e}")
+        finally:
+            logger.removeFilter(log_filter)
+            with _active_guard:
+                _active.remove(redactor)
+
+        if outcome is None:
+            outcome, message = self._judge(st, redactor)
+        if st.errors_dropped:
+            st.errors.append({"kind": "internal", "message": f"{st.errors_dropped} more errors not recorded", "fatal": False})
+        complete = [s for s, v in st.stream_status.items() if v.get("status") == "COMPLETE"]
+        final_mode = (st.final or {}).get("sync_mode") if isinstance(st.final, Mapping) else None
+        try:
+            record = self.store.finish_sync(
+                sync_id,
+                outcome,
+                message=message,
+                complete_streams=complete if st.stream_status else None,
+                counts=self._counts(st),
+                records=st.records,
+                errors=redactor.obj(st.errors),
+                stats=redactor.obj(st.stats),
+                state=(redactor.obj(dict(st.state)) if st.state is not None else None) if st.state_seen else ...,
+                sync_mode=final_mode if final_mode in ("full", "incremental") else None,
+            )
+        except Exception:
+            log.exception("could not record the end of sync %s", sync_id)
+            raise
+        notify("done", message=f"sync {record.status}")
+        return record
+
+    @staticmethod
+    def _counts(st: _SyncState) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for stream in sorted(set(st.counts) | set(st.stream_status)):
+            ss = st.stream_status.get(stream, {})
+            entry: dict[str, Any] = {"records": st.counts.get(stream, 0), "status": ss.get("status")}
+            if ss.get("count") is not None:
+                entry["count"] = ss["count"]
+            if ss.get("reason"):
+                entry["reason"] = ss["reason"]
+            out[stream] = entry
+        return out
+
+    def _judge(self, st: _SyncState, redactor: Redactor) -> tuple[str, str | None]:
+        if st.final is None:
+            st.error("internal", "the connector ended without a SYNC_STATUS message", fatal=True)
+            return "failed", "the connector ended without reporting a status; nothing was applied"
+        status = st.final.get("status")
+        message = redactor.text(st.final.get("message")) if isinstance(st.final.get("message"), str) else None
+        if status == "succeeded":
+            problems = []
+            incomplete = sorted(s for s, v in st.stream_status.items() if v.get("status") == "INCOMPLETE")
+            if incomplete:
+                problems.append(f"streams incomplete: {', '.join(incomplete)}")
+            if st.tainted_streams:
+                problems.append(f"records the host could not store in: {', '.join(sorted(st.tainted_streams))}")
+            if st.invalid_messages:
+                problems.append(f"{st.invalid_messages} invalid messages")
+            if problems:
+                return "partial", "downgraded to partial by the host (" + "; ".join(problems) + ")"
+        return str(status), message
+
+    def _handle(
+        self,
+        connector: Connector,
+        msg: Any,
+        st: _SyncState,
+        redactor: Redactor,
+        batch_a: list[StagedAsset],
+        batch_f: list[StagedFinding],
+        batch_r: list[StagedRelationship],
+        on_progress: Callable[[Any], None],
+        notify: Callable[..., None],
+        logger: logging.Logger,
+    ) -> None:
+        if not isinstance(msg, Mapping) or not self._message_validator.is_valid(msg):
+            st.invalid_messages += 1
+            problems = (
+                [format_error(e) for e in self._message_validator.iter_errors(msg)][:3]
+                if isinstance(msg, Mapping)
+                else [f"not an object but {type(msg).__name__}"]
+            )
+            mtype = msg.get("type") if isinstance(msg, Mapping) else None
+            stream = None
+            if mtype == "RECORD" and isinstance(msg.get("record"), Mapping):
+                stream = msg["record"].get("stream") if isinstance(msg["record"].get("stream"), str) else "?"
+                st.tainted_streams.add(stream)
+            st.error("internal", redactor.text(f"invalid {mtype or ''} message: " + "; ".join(problems))[:1000], stream=stream)
+            if mtype == "SYNC_STATUS":
+                st.final = {"status": "failed", "message": "the connector sent an invalid SYNC_STATUS"}
+            return
+        mtype = msg["type"]
+        if mtype == "RECORD":
+            record = msg["record"]
+            stream, kind = record["stream"], record["kind"]
+            st.records += 1
+            st.counts[stream] = st.counts.get(stream, 0) + 1
+            try:
+                if kind == "asset":
+                    asset = connector.normalize_asset(record)
+                    if asset is None:
+                        return
+                    if not isinstance(asset, Mapping):
+                        raise RecordError(f"connector_normalize_asset returned {type(asset).__name__}")
+                    batch_a.append(asset_row(record, asset))
+                elif kind == "check_result":
+                    finding = connector.normalize_finding(record)
+                    if not isinstance(finding, Mapping):
+                        raise RecordError(f"connector_normalize_finding returned {type(finding).__name__}")
+                    batch_f.append(finding_row(record, finding))
+                else:
+                    batch_r.append(relationship_row(record))
+            except Exception as e:
+                st.tainted_streams.add(stream)
+                st.error("internal", redactor.text(f"{kind} record of {stream} not stored: {type(e).__name__}: {e}")[:1000],
+                         stream=stream)
+        elif mtype == "STREAM_STATUS":
+            ss = msg["stream_status"]
+            st.stream_status[ss["stream"]] = dict(ss)
+            notify("stream", ss["stream"], f"{ss['stream']}: {ss['status']}" + (f" ({ss['reason']})" if ss.get("reason") else ""))
+        elif mtype == "PROGRESS":
+            on_progress(msg["progress"])
+        elif mtype == "LOG":
+            entry = msg["log"]
+            logger.log(logging.getLevelName(entry["level"]), "%s", redactor.text(entry["message"]))
+        elif mtype == "STATE":
+            st.state, st.state_seen = msg["state"], True
+        elif mtype == "STATS":
+            st.stats = dict(msg["stats"])
+            st.requests = st.stats.get("requests", st.requests)
+            if isinstance(st.stats.get("rate_limit_wait_seconds"), int | float):
+                st.rate_wait = float(st.stats["rate_limit_wait_seconds"])
+        elif mtype == "ERROR":
+            err = msg["error"]
+            st.error(
+                err["kind"], redactor.text(err["message"])[:2000], stream=err.get("stream"), fatal=bool(err.get("fatal")),
+                request_id=err.get("request_id"),
+            )
+            notify("error", err.get("stream"), redactor.text(err["message"]))
+        elif mtype == "SYNC_STATUS":
+            st.final = dict(msg["sync_status"])

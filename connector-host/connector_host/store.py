@@ -1,0 +1,1100 @@
+"""The host's embedded store (SQLite): integrations, sync history, assets, findings and relationships.
+
+The store knows nothing about any vendor: assets are keyed by (type, uid), findings by their ``uid``; the
+runner extracts those columns from normalised records (:mod:`connector_host.records`).
+
+A sync writes its records to staging tables in batches while it runs; :meth:`Store.finish_sync` applies them
+in **one transaction** together with the snapshot semantics, so a crash mid-sync leaves the store as it
+was before that sync (the sync row then shows ``interrupted``):
+
+* ``succeeded`` + ``full``: upsert what was seen; assets of the streams reported COMPLETE that were not seen
+  are marked gone (all assets when the connector reported no stream status); findings not re-emitted are
+  resolved; relationships not re-emitted are removed;
+* ``partial`` or ``incremental``: upsert what was seen, nothing is marked gone or resolved, and an
+  ``unknown`` result does not overwrite an earlier known result;
+* ``failed`` / ``interrupted``: nothing changes.
+
+A finding is *failing* when its compliance status is ``fail`` or ``warning``. ``new`` counts findings that
+became failing in a sync; ``resolved`` counts failing findings that passed or were not re-emitted.
+
+Secrets are never stored in clear: integration configs hold references (see :mod:`.config_secrets`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+FAILING = ("fail", "warning")
+KNOWN = ("pass", "warning", "fail")
+SYNC_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
+SEVERITIES = {0: "unknown", 1: "informational", 2: "low", 3: "medium", 4: "high", 5: "critical", 6: "fatal", 99: "other"}
+SEVERITY_IDS = {v: k for k, v in SEVERITIES.items()} | {"info": 1}
+STALE_HEARTBEAT_MS = 30 * 60 * 1000
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS integrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    connector TEXT NOT NULL,
+    config TEXT NOT NULL,
+    interval_minutes INTEGER,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    state TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS syncs (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    status TEXT NOT NULL,
+    sync_mode TEXT NOT NULL DEFAULT 'full',
+    trigger TEXT NOT NULL DEFAULT 'manual',
+    message TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    records INTEGER NOT NULL DEFAULT 0,
+    assets_seen INTEGER NOT NULL DEFAULT 0,
+    assets_new INTEGER NOT NULL DEFAULT 0,
+    assets_gone INTEGER NOT NULL DEFAULT 0,
+    findings_seen INTEGER NOT NULL DEFAULT 0,
+    findings_new INTEGER NOT NULL DEFAULT 0,
+    findings_resolved INTEGER NOT NULL DEFAULT 0,
+    api_requests INTEGER,
+    rate_limit_wait_seconds REAL,
+    errors TEXT NOT NULL DEFAULT '[]',
+    stats TEXT,
+    owner TEXT,
+    heartbeat_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS syncs_by_integration ON syncs (integration_id, id);
+CREATE INDEX IF NOT EXISTS syncs_running ON syncs (status) WHERE status = 'running';
+
+CREATE TABLE IF NOT EXISTS assets (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    name TEXT,
+    class_uid INTEGER,
+    stream TEXT,
+    data TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    gone_at INTEGER,
+    gone_sync_id INTEGER,
+    UNIQUE (integration_id, type, uid)
+);
+CREATE INDEX IF NOT EXISTS assets_active ON assets (integration_id, type, name COLLATE NOCASE) WHERE gone_at IS NULL;
+CREATE INDEX IF NOT EXISTS assets_by_type_name ON assets (integration_id, type, name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS assets_by_uid ON assets (uid, integration_id);
+
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    uid TEXT NOT NULL,
+    check_id TEXT,
+    title TEXT,
+    severity_id INTEGER NOT NULL DEFAULT 0,
+    compliance_status TEXT NOT NULL DEFAULT 'unknown',
+    standards TEXT NOT NULL DEFAULT '',
+    resource_type TEXT,
+    resource_uid TEXT,
+    resource_name TEXT,
+    data TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    resolved_at INTEGER,
+    resolved_sync_id INTEGER,
+    failing_since INTEGER,
+    new_sync_id INTEGER,
+    UNIQUE (integration_id, uid)
+);
+CREATE INDEX IF NOT EXISTS findings_by_severity ON findings (integration_id, status, severity_id);
+CREATE INDEX IF NOT EXISTS findings_by_check ON findings (check_id);
+CREATE INDEX IF NOT EXISTS findings_by_resource ON findings (resource_uid, integration_id);
+CREATE INDEX IF NOT EXISTS findings_by_status ON findings (integration_id, status, compliance_status, severity_id);
+CREATE INDEX IF NOT EXISTS findings_by_new ON findings (new_sync_id);
+CREATE INDEX IF NOT EXISTS findings_by_resolved ON findings (resolved_sync_id);
+
+CREATE TABLE IF NOT EXISTS relationships (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    stream TEXT,
+    relation TEXT NOT NULL,
+    from_type TEXT NOT NULL,
+    from_uid TEXT NOT NULL,
+    to_type TEXT NOT NULL,
+    to_uid TEXT NOT NULL,
+    attributes TEXT,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    UNIQUE (integration_id, relation, from_type, from_uid, to_type, to_uid)
+);
+CREATE INDEX IF NOT EXISTS relationships_from ON relationships (from_uid, integration_id);
+CREATE INDEX IF NOT EXISTS relationships_to ON relationships (to_uid, integration_id);
+
+CREATE TABLE IF NOT EXISTS staged_assets (
+    sync_id INTEGER NOT NULL, type TEXT NOT NULL, uid TEXT NOT NULL, name TEXT, class_uid INTEGER,
+    stream TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, type, uid)
+);
+CREATE TABLE IF NOT EXISTS staged_findings (
+    sync_id INTEGER NOT NULL, uid TEXT NOT NULL, check_id TEXT, title TEXT, severity_id INTEGER NOT NULL,
+    compliance_status TEXT NOT NULL, standards TEXT NOT NULL, resource_type TEXT, resource_uid TEXT,
+    resource_name TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, uid)
+);
+CREATE TABLE IF NOT EXISTS staged_relationships (
+    sync_id INTEGER NOT NULL, stream TEXT, relation TEXT NOT NULL, from_type TEXT NOT NULL,
+    from_uid TEXT NOT NULL, to_type TEXT NOT NULL, to_uid TEXT NOT NULL, attributes TEXT,
+    PRIMARY KEY (sync_id, relation, from_type, from_uid, to_type, to_uid)
+);
+"""
+
+
+class StoreError(Exception):
+    """A request the store refuses (unknown integration, duplicate name, ...); the message says why."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class SyncInProgress(StoreError):
+    """Another sync of the same integration is running."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def default_store_path() -> Path:
+    """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory."""
+    env = os.environ.get("CONNECTOR_HOST_STORE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME")
+    if os.name == "nt":
+        base = base or os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif not base:
+        base = str(Path.home() / ("Library/Application Support" if os.uname().sysname == "Darwin" else ".local/share"))
+    return Path(base) / "connector-host" / "store.db"
+
+
+# ------------------------------------------------------------------------------------------------- rows
+
+
+@dataclass
+class Integration:
+    id: int
+    name: str
+    connector: str
+    config: dict[str, Any]  # secrets as references, never values
+    interval_minutes: int | None
+    enabled: bool
+    state: dict[str, Any] | None
+    created_at: int
+    updated_at: int
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("state")
+        return d
+
+
+@dataclass
+class SyncRecord:
+    id: int
+    integration_id: int
+    integration: str
+    started_at: int
+    ended_at: int | None
+    status: str
+    sync_mode: str
+    trigger: str
+    message: str | None
+    counts: dict[str, Any]
+    records: int
+    assets_seen: int
+    assets_new: int
+    assets_gone: int
+    findings_seen: int
+    findings_new: int
+    findings_resolved: int
+    api_requests: int | None
+    rate_limit_wait_seconds: float | None
+    errors: list[dict[str, Any]]
+    stats: dict[str, Any] | None = None
+    owner: str | None = None
+    heartbeat_at: int | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return None if self.ended_at is None else round((self.ended_at - self.started_at) / 1000, 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("owner")
+        d.pop("heartbeat_at")
+        d["duration_seconds"] = self.duration_seconds
+        return d
+
+
+@dataclass
+class StagedAsset:
+    type: str
+    uid: str
+    name: str | None
+    class_uid: int | None
+    stream: str | None
+    data: Mapping[str, Any]
+
+
+@dataclass
+class StagedFinding:
+    uid: str
+    check_id: str | None
+    title: str | None
+    severity_id: int
+    compliance_status: str
+    standards: Sequence[str]
+    resource_type: str | None
+    resource_uid: str | None
+    resource_name: str | None
+    data: Mapping[str, Any]
+
+
+@dataclass
+class StagedRelationship:
+    stream: str | None
+    relation: str
+    from_type: str
+    from_uid: str
+    to_type: str
+    to_uid: str
+    attributes: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Page:
+    """A page of a view: ``items`` and the ``total`` that matched."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str)
+
+
+# ------------------------------------------------------------------------------------------------- store
+
+
+class Store:
+    """The SQLite store. Safe to share between threads (one connection per thread)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.path = Path(path) if path is not None else default_store_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._conn().executescript(_DDL)
+        self._conn().execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    # ---------------------------------------------------------------------------------------- plumbing
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE): all or nothing."""
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+
+    def _q(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        return self._conn().execute(sql, params).fetchall()
+
+    # ---------------------------------------------------------------------------------------- integrations
+    def add_integration(
+        self,
+        name: str,
+        connector: str,
+        config: Mapping[str, Any],
+        *,
+        interval_minutes: int | None = None,
+        enabled: bool = True,
+    ) -> Integration:
+        if not name or not name.strip() or name != name.strip() or len(name) > 100:
+            raise StoreError("an integration name must be 1-100 characters without leading or trailing spaces")
+        if name.isdigit():
+            raise StoreError("an integration name cannot be only digits (numbers are ids)")
+        t = now_ms()
+        try:
+            with self._tx() as db:
+                cur = db.execute(
+                    "INSERT INTO integrations (name, connector, config, interval_minutes, enabled, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, connector, _dumps(dict(config)), interval_minutes, int(enabled), t, t),
+                )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"an integration named {name!r} exists already; use `edit` or another name") from None
+        return self.get_integration(cur.lastrowid)
+
+    def update_integration(
+        self,
+        ref: str | int,
+        *,
+        config: Mapping[str, Any] | None = None,
+        interval_minutes: int | None | type[...] = ...,
+        enabled: bool | None = None,
+        name: str | None = None,
+    ) -> Integration:
+        integ = self.get_integration(ref)
+        sets: list[str] = []
+        params: list[Any] = []
+        if config is not None:
+            sets.append("config = ?")
+            params.append(_dumps(dict(config)))
+        if interval_minutes is not ...:
+            sets.append("interval_minutes = ?")
+            params.append(interval_minutes)
+        if enabled is not None:
+            sets.append("enabled = ?")
+            params.append(int(enabled))
+        if name is not None:
+            sets.append("name = ?")
+            params.append(name)
+        if not sets:
+            return integ
+        sets.append("updated_at = ?")
+        params.append(now_ms())
+        try:
+            with self._tx() as db:
+                db.execute(f"UPDATE integrations SET {', '.join(sets)} WHERE id = ?", (*params, integ.id))
+        except sqlite3.IntegrityError:
+            raise StoreError(f"an integration named {name!r} exists already") from None
+        return self.get_integration(integ.id)
+
+    def set_state(self, integration_id: int, state: Mapping[str, Any] | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE integrations SET state = ? WHERE id = ?",
+                (None if state is None else _dumps(dict(state)), integration_id),
+            )
+
+    def delete_integration(self, ref: str | int) -> None:
+        integ = self.get_integration(ref)
+        with self._tx() as db:
+            db.execute("DELETE FROM integrations WHERE id = ?", (integ.id,))
+
+    @staticmethod
+    def _integration(row: sqlite3.Row) -> Integration:
+        return Integration(
+            id=row["id"],
+            name=row["name"],
+            connector=row["connector"],
+            config=json.loads(row["config"]),
+            interval_minutes=row["interval_minutes"],
+            enabled=bool(row["enabled"]),
+            state=json.loads(row["state"]) if row["state"] else None,
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def get_integration(self, ref: str | int) -> Integration:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            rows = self._q("SELECT * FROM integrations WHERE id = ?", (int(ref),))
+        else:
+            rows = self._q("SELECT * FROM integrations WHERE name = ?", (ref,))
+        if not rows:
+            names = ", ".join(i.name for i in self.list_integrations()) or "none yet; add one with `add`"
+            raise NotFound(f"no integration {ref!r} (integrations: {names})")
+        return self._integration(rows[0])
+
+    def list_integrations(self) -> list[Integration]:
+        return [self._integration(r) for r in self._q("SELECT * FROM integrations ORDER BY name")]
+
+    # ---------------------------------------------------------------------------------------- syncs
+    def recover_interrupted(self, *, stale_ms: int = STALE_HEARTBEAT_MS) -> list[int]:
+        """Mark syncs left ``running`` by a dead process as ``interrupted``; drop their staged rows.
+
+        A sync is dead when its owner is a process of this machine that no longer exists, or when its
+        heartbeat is older than ``stale_ms``. Returns the ids marked.
+        """
+        host = socket.gethostname()
+        t = now_ms()
+        dead: list[int] = []
+        for row in self._q("SELECT id, owner, heartbeat_at, started_at FROM syncs WHERE status = 'running'"):
+            owner = row["owner"] or ""
+            o_host, _, o_pid = owner.rpartition(":")
+            beat = row["heartbeat_at"] or row["started_at"]
+            if (o_host == host and o_pid.isdigit() and not _pid_alive(int(o_pid))) or t - beat > stale_ms:
+                dead.append(row["id"])
+        if dead:
+            with self._tx() as db:
+                for sid in dead:
+                    db.execute(
+                        "UPDATE syncs SET status = 'interrupted', ended_at = COALESCE(heartbeat_at, started_at),"
+                        " message = 'the host stopped during this sync (crash or kill); nothing of it was applied'"
+                        " WHERE id = ? AND status = 'running'",
+                        (sid,),
+                    )
+                    self._drop_staged(db, sid)
+        return dead
+
+    def start_sync(self, integration_id: int, *, sync_mode: str = "full", trigger: str = "manual") -> int:
+        """Record a running sync; :class:`SyncInProgress` when one of this integration is running already."""
+        self.recover_interrupted()
+        t = now_ms()
+        with self._tx() as db:
+            running = db.execute(
+                "SELECT id, started_at FROM syncs WHERE integration_id = ? AND status = 'running'", (integration_id,)
+            ).fetchone()
+            if running:
+                raise SyncInProgress(
+                    f"sync #{running['id']} of this integration is still running (since "
+                    f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(running['started_at'] / 1000))} UTC); "
+                    "wait for it to end"
+                )
+            cur = db.execute(
+                "INSERT INTO syncs (integration_id, started_at, status, sync_mode, trigger, owner, heartbeat_at)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                (integration_id, t, sync_mode, trigger, _owner(), t),
+            )
+            return int(cur.lastrowid)
+
+    def heartbeat(self, sync_id: int, *, counts: Mapping[str, Any] | None = None) -> None:
+        with self._tx() as db:
+            if counts is None:
+                db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ?", (now_ms(), sync_id))
+            else:
+                db.execute(
+                    "UPDATE syncs SET heartbeat_at = ?, counts = ? WHERE id = ?", (now_ms(), _dumps(counts), sync_id)
+                )
+
+    def stage(
+        self,
+        sync_id: int,
+        assets: Iterable[StagedAsset] = (),
+        findings: Iterable[StagedFinding] = (),
+        relationships: Iterable[StagedRelationship] = (),
+    ) -> None:
+        """Write one batch of a running sync's records to the staging tables (a later duplicate wins)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO staged_assets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(sync_id, a.type, a.uid, a.name, a.class_uid, a.stream, _dumps(a.data)) for a in assets],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO staged_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sync_id, f.uid, f.check_id, f.title, int(f.severity_id), f.compliance_status,
+                        "\n".join(f.standards), f.resource_type, f.resource_uid, f.resource_name, _dumps(f.data),
+                    )
+                    for f in findings
+                ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO staged_relationships VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sync_id, r.stream, r.relation, r.from_type, r.from_uid, r.to_type, r.to_uid,
+                        _dumps(r.attributes) if r.attributes else None,
+                    )
+                    for r in relationships
+                ],
+            )
+            db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ?", (now_ms(), sync_id))
+
+    @staticmethod
+    def _drop_staged(db: sqlite3.Connection, sync_id: int) -> None:
+        for table in ("staged_assets", "staged_findings", "staged_relationships"):
+            db.execute(f"DELETE FROM {table} WHERE sync_id = ?", (sync_id,))
+
+    def finish_sync(
+        self,
+        sync_id: int,
+        status: str,
+        *,
+        message: str | None = None,
+        complete_streams: Iterable[str] | None = None,
+        counts: Mapping[str, Any] | None = None,
+        records: int = 0,
+        errors: Sequence[Mapping[str, Any]] = (),
+        stats: Mapping[str, Any] | None = None,
+        state: Mapping[str, Any] | None | type[...] = ...,
+        sync_mode: str | None = None,
+    ) -> SyncRecord:
+        """End a sync and apply it (see the module docstring), all in one transaction.
+
+        ``complete_streams``: the streams reported COMPLETE; ``None`` means the connector reported none, so
+        a succeeded full sync is a snapshot of everything. ``state`` (when given) is saved for the next sync,
+        only when the sync is applied.
+        """
+        if status not in ("succeeded", "partial", "failed", "interrupted"):
+            raise ValueError(f"not a final sync status: {status!r}")
+        t = now_ms()
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM syncs WHERE id = ?", (sync_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no sync #{sync_id}")
+            if row["status"] != "running":
+                raise StoreError(f"sync #{sync_id} ended already ({row['status']})")
+            integ = row["integration_id"]
+            mode = sync_mode or row["sync_mode"]
+            result: dict[str, int] = dict.fromkeys(
+                ("assets_seen", "assets_new", "assets_gone", "findings_seen", "findings_new", "findings_resolved"), 0
+            )
+            if status in ("succeeded", "partial"):
+                snapshot = status == "succeeded" and mode == "full"
+                result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams)
+                if state is not ...:
+                    db.execute(
+                        "UPDATE integrations SET state = ? WHERE id = ?",
+                        (None if state is None else _dumps(dict(state)), integ),
+                    )
+            self._drop_staged(db, sync_id)
+            stats = dict(stats or {})
+            db.execute(
+                "UPDATE syncs SET ended_at = ?, status = ?, sync_mode = ?, message = ?, counts = ?, records = ?,"
+                " assets_seen = ?, assets_new = ?, assets_gone = ?, findings_seen = ?, findings_new = ?,"
+                " findings_resolved = ?, api_requests = ?, rate_limit_wait_seconds = ?, errors = ?, stats = ?,"
+                " heartbeat_at = ? WHERE id = ?",
+                (
+                    t, status, mode, message, _dumps(dict(counts or {})), records,
+                    result["assets_seen"], result["assets_new"], result["assets_gone"],
+                    result["findings_seen"], result["findings_new"], result["findings_resolved"],
+                    stats.get("requests"), stats.get("rate_limit_wait_seconds"),
+                    _dumps(list(errors)), _dumps(stats) if stats else None, t, sync_id,
+                ),
+            )
+        if result["assets_seen"] + result["findings_seen"] >= 1000:
+            self._conn().execute("PRAGMA analysis_limit = 1000")
+            self._conn().execute("ANALYZE")  # keeps the planner on the right indexes as the store grows
+        return self.get_sync(sync_id)
+
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        integ: int,
+        sid: int,
+        t: int,
+        *,
+        snapshot: bool,
+        complete_streams: Iterable[str] | None,
+    ) -> dict[str, int]:
+        p = {"i": integ, "s": sid, "t": t}
+        one = lambda sql: db.execute(sql, p).fetchone()[0]  # noqa: E731
+
+        # ---- assets
+        assets_seen = one("SELECT COUNT(*) FROM staged_assets WHERE sync_id = :s")
+        assets_new = one(
+            "SELECT COUNT(*) FROM staged_assets s WHERE s.sync_id = :s AND NOT EXISTS (SELECT 1 FROM assets a"
+            " WHERE a.integration_id = :i AND a.type = s.type AND a.uid = s.uid AND a.gone_at IS NULL)"
+        )
+        db.execute(
+            "INSERT INTO assets (integration_id, type, uid, name, class_uid, stream, data, first_seen, last_seen,"
+            " first_sync_id, last_sync_id) SELECT :i, type, uid, name, class_uid, stream, data, :t, :t, :s, :s"
+            " FROM staged_assets WHERE sync_id = :s AND true"
+            " ON CONFLICT (integration_id, type, uid) DO UPDATE SET name = excluded.name,"
+            " class_uid = excluded.class_uid, stream = excluded.stream, data = excluded.data,"
+            " last_seen = excluded.last_seen, last_sync_id = excluded.last_sync_id, gone_at = NULL,"
+            " gone_sync_id = NULL",
+            p,
+        )
+        assets_gone = 0
+        if snapshot:
+            where = "integration_id = ? AND gone_at IS NULL AND last_sync_id != ?"
+            args: list[Any] = [t, sid, integ, sid]
+            if complete_streams is not None:
+                streams = sorted(set(complete_streams))
+                where += f" AND stream IN ({','.join('?' * len(streams)) or 'NULL'})"
+                args.extend(streams)
+            assets_gone = db.execute(f"UPDATE assets SET gone_at = ?, gone_sync_id = ? WHERE {where}", args).rowcount
+
+        # ---- relationships
+        db.execute(
+            "INSERT INTO relationships (integration_id, stream, relation, from_type, from_uid, to_type, to_uid,"
+            " attributes, first_sync_id, last_sync_id) SELECT :i, stream, relation, from_type, from_uid, to_type,"
+            " to_uid, attributes, :s, :s FROM staged_relationships WHERE sync_id = :s AND true"
+            " ON CONFLICT (integration_id, relation, from_type, from_uid, to_type, to_uid) DO UPDATE SET"
+            " stream = excluded.stream, attributes = excluded.attributes, last_sync_id = excluded.last_sync_id",
+            p,
+        )
+        if snapshot:
+            if complete_streams is None:
+                db.execute("DELETE FROM relationships WHERE integration_id = :i AND last_sync_id != :s", p)
+            else:
+                streams = sorted(set(complete_streams))
+                if streams:
+                    marks = ",".join("?" * len(streams))
+                    db.execute(
+                        f"DELETE FROM relationships WHERE integration_id = ? AND last_sync_id != ?"
+                        f" AND stream IN ({marks})",
+                        (integ, sid, *streams),
+                    )
+
+        # ---- findings
+        if not snapshot:
+            # a partial or incremental sync never replaces a known result with 'unknown'
+            db.execute(
+                "DELETE FROM staged_findings WHERE sync_id = :s AND compliance_status NOT IN ('pass','warning','fail')"
+                " AND uid IN (SELECT uid FROM findings WHERE integration_id = :i AND status = 'active'"
+                " AND compliance_status IN ('pass','warning','fail'))",
+                p,
+            )
+        findings_seen = one("SELECT COUNT(*) FROM staged_findings WHERE sync_id = :s")
+        failing = "('fail','warning')"
+        findings_new = one(
+            "SELECT COUNT(*) FROM staged_findings s LEFT JOIN findings f ON f.integration_id = :i AND f.uid = s.uid"
+            f" WHERE s.sync_id = :s AND s.compliance_status IN {failing} AND (f.id IS NULL OR f.status = 'resolved'"
+            f" OR f.compliance_status NOT IN {failing})"
+        )
+        resolved_by_pass = one(
+            "SELECT COUNT(*) FROM staged_findings s JOIN findings f ON f.integration_id = :i AND f.uid = s.uid"
+            f" WHERE s.sync_id = :s AND s.compliance_status = 'pass' AND f.status = 'active'"
+            f" AND f.compliance_status IN {failing}"
+        )
+        was_failing = f"(findings.status = 'active' AND findings.compliance_status IN {failing})"
+        now_failing = f"excluded.compliance_status IN {failing}"
+        db.execute(
+            "INSERT INTO findings (integration_id, uid, check_id, title, severity_id, compliance_status, standards,"
+            " resource_type, resource_uid, resource_name, data, first_seen, last_seen, first_sync_id, last_sync_id,"
+            " status, failing_since, new_sync_id)"
+            " SELECT :i, uid, check_id, title, severity_id, compliance_status, standards, resource_type, resource_uid,"
+            " resource_name, data, :t, :t, :s, :s, 'active',"
+            f" CASE WHEN compliance_status IN {failing} THEN :t END,"
+            f" CASE WHEN compliance_status IN {failing} THEN :s END"
+            " FROM staged_findings WHERE sync_id = :s AND true"
+            " ON CONFLICT (integration_id, uid) DO UPDATE SET check_id = excluded.check_id, title = excluded.title,"
+            " severity_id = excluded.severity_id, compliance_status = excluded.compliance_status,"
+            " standards = excluded.standards, resource_type = excluded.resource_type,"
+            " resource_uid = excluded.resource_uid, resource_name = excluded.resource_name, data = excluded.data,"
+            " last_seen = excluded.last_seen, last_sync_id = excluded.last_sync_id, status = 'active',"
+            " resolved_at = NULL,"
+            f" resolved_sync_id = CASE WHEN {was_failing} AND excluded.compliance_status = 'pass' THEN :s"
+            f"   WHEN {now_failing} THEN NULL ELSE findings.resolved_sync_id END,"
+            f" failing_since = CASE WHEN {now_failing} THEN CASE WHEN {was_failing} THEN findings.failing_since"
+            "   ELSE :t END ELSE NULL END,"
+            f" new_sync_id = CASE WHEN {now_failing} AND NOT {was_failing} THEN :s ELSE findings.new_sync_id END",
+            p,
+        )
+        findings_resolved = resolved_by_pass
+        if snapshot:
+            findings_resolved += one(
+                "SELECT COUNT(*) FROM findings WHERE integration_id = :i AND status = 'active'"
+                f" AND last_sync_id != :s AND compliance_status IN {failing}"
+            )
+            db.execute(
+                "UPDATE findings SET status = 'resolved', resolved_at = :t,"
+                f" resolved_sync_id = CASE WHEN compliance_status IN {failing} THEN :s ELSE resolved_sync_id END"
+                " WHERE integration_id = :i AND status = 'active' AND last_sync_id != :s",
+                p,
+            )
+        return {
+            "assets_seen": assets_seen,
+            "assets_new": assets_new,
+            "assets_gone": assets_gone,
+            "findings_seen": findings_seen,
+            "findings_new": findings_new,
+            "findings_resolved": findings_resolved,
+        }
+
+    def _sync_record(self, row: sqlite3.Row) -> SyncRecord:
+        return SyncRecord(
+            id=row["id"],
+            integration_id=row["integration_id"],
+            integration=row["integration"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            status=row["status"],
+            sync_mode=row["sync_mode"],
+            trigger=row["trigger"],
+            message=row["message"],
+            counts=json.loads(row["counts"] or "{}"),
+            records=row["records"],
+            assets_seen=row["assets_seen"],
+            assets_new=row["assets_new"],
+            assets_gone=row["assets_gone"],
+            findings_seen=row["findings_seen"],
+            findings_new=row["findings_new"],
+            findings_resolved=row["findings_resolved"],
+            api_requests=row["api_requests"],
+            rate_limit_wait_seconds=row["rate_limit_wait_seconds"],
+            errors=json.loads(row["errors"] or "[]"),
+            stats=json.loads(row["stats"]) if row["stats"] else None,
+            owner=row["owner"],
+            heartbeat_at=row["heartbeat_at"],
+        )
+
+    _SYNC_SELECT = "SELECT s.*, i.name AS integration FROM syncs s JOIN integrations i ON i.id = s.integration_id"
+
+    def get_sync(self, sync_id: int) -> SyncRecord:
+        rows = self._q(f"{self._SYNC_SELECT} WHERE s.id = ?", (sync_id,))
+        if not rows:
+            raise NotFound(f"no sync #{sync_id}")
+        return self._sync_record(rows[0])
+
+    def history(self, ref: str | int | None = None, *, limit: int = 50) -> list[SyncRecord]:
+        """Syncs newest first (of one integration, or of all)."""
+        if ref is None:
+            rows = self._q(f"{self._SYNC_SELECT} ORDER BY s.id DESC LIMIT ?", (limit,))
+        else:
+            integ = self.get_integration(ref)
+            rows = self._q(f"{self._SYNC_SELECT} WHERE s.integration_id = ? ORDER BY s.id DESC LIMIT ?", (integ.id, limit))
+        return [self._sync_record(r) for r in rows]
+
+    def last_sync(self, integration_id: int, *, applied: bool = False) -> SyncRecord | None:
+        cond = " AND s.status IN ('succeeded','partial')" if applied else ""
+        rows = self._q(
+            f"{self._SYNC_SELECT} WHERE s.integration_id = ?{cond} ORDER BY s.id DESC LIMIT 1", (integration_id,)
+        )
+        return self._sync_record(rows[0]) if rows else None
+
+    def running_syncs(self) -> list[SyncRecord]:
+        return [self._sync_record(r) for r in self._q(f"{self._SYNC_SELECT} WHERE s.status = 'running'")]
+
+    # ---------------------------------------------------------------------------------------- views
+    def _integration_filter(self, ref: str | int | None, col: str, where: list[str], params: list[Any]) -> None:
+        if ref is not None:
+            where.append(f"{col} = ?")
+            params.append(self.get_integration(ref).id)
+
+    def _latest_applied(self, ref: str | int | None) -> list[int]:
+        integs = [self.get_integration(ref)] if ref is not None else self.list_integrations()
+        out = []
+        for i in integs:
+            last = self.last_sync(i.id, applied=True)
+            if last:
+                out.append(last.id)
+        return out
+
+    def query_findings(
+        self,
+        integration: str | int | None = None,
+        *,
+        severity: Iterable[str] | str | None = None,
+        status: Iterable[str] | str | None = None,
+        check: str | None = None,
+        standard: str | None = None,
+        new: bool = False,
+        resolved: bool = False,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        order: str = "severity",
+    ) -> Page:
+        """Findings matching the filters.
+
+        ``status``: compliance statuses (pass, warning, fail, manual, unknown) and/or lifecycle (active,
+        resolved); default: active findings. ``new``: became failing in the latest applied sync; ``resolved``:
+        stopped failing in it (both per integration).
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        self._integration_filter(integration, "f.integration_id", where, params)
+        statuses = {status} if isinstance(status, str) else set(status or ())
+        statuses = {s.strip().lower() for st in statuses for s in st.split(",") if s.strip()}
+        lifecycle = statuses & {"active", "resolved"}
+        compliance = statuses - lifecycle
+        if resolved:
+            lifecycle = set()
+        elif not lifecycle:
+            lifecycle = {"active"}
+        if lifecycle and lifecycle != {"active", "resolved"}:
+            where.append(f"f.status IN ({','.join('?' * len(lifecycle))})")
+            params.extend(sorted(lifecycle))
+        if compliance:
+            where.append(f"f.compliance_status IN ({','.join('?' * len(compliance))})")
+            params.extend(sorted(compliance))
+        if severity:
+            sevs = [severity] if isinstance(severity, str) else list(severity)
+            ids = set()
+            for s in sevs:
+                for part in str(s).split(","):
+                    part = part.strip().lower()
+                    if not part:
+                        continue
+                    if part.isdigit():
+                        ids.add(int(part))
+                    elif part in SEVERITY_IDS:
+                        ids.add(SEVERITY_IDS[part])
+                    else:
+                        raise StoreError(f"unknown severity {part!r}; use one of {', '.join(_SEVERITY_CHOICES)}")
+            where.append(f"f.severity_id IN ({','.join('?' * len(ids))})")
+            params.extend(sorted(ids))
+        if check:
+            where.append("f.check_id = ?")
+            params.append(check)
+        if standard:
+            where.append("f.standards LIKE ?")
+            params.append(f"%{standard}%")
+        if search:
+            where.append("(f.title LIKE ? OR f.resource_name LIKE ? OR f.resource_uid = ?)")
+            params.extend([f"%{search}%", f"%{search}%", search])
+        if new or resolved:
+            latest = self._latest_applied(integration)
+            marks = ",".join("?" * len(latest)) or "NULL"
+            if new:
+                where.append(f"f.new_sync_id IN ({marks}) AND f.status = 'active' AND f.compliance_status IN {_FAILING_SQL}")
+                params.extend(latest)
+            if resolved:
+                where.append(f"f.resolved_sync_id IN ({marks})")
+                params.extend(latest)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        orders = {
+            "severity": "f.severity_id DESC, f.compliance_status = 'pass', f.check_id, f.resource_name, f.id",
+            "last_seen": "f.last_seen DESC, f.id",
+            "first_seen": "f.first_seen DESC, f.id",
+            "check": "f.check_id, f.id",
+        }
+        if order not in orders:
+            raise StoreError(f"unknown order {order!r}; use one of {', '.join(orders)}")
+        base = f"FROM findings f JOIN integrations i ON i.id = f.integration_id{clause}"
+        total = self._q(f"SELECT COUNT(*) {base}", params)[0][0]
+        rows = self._q(
+            f"SELECT f.*, i.name AS integration {base} ORDER BY {orders[order]} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return Page([self._finding_row(r, full=False) for r in rows], total, limit, offset)
+
+    @staticmethod
+    def _finding_row(row: sqlite3.Row, *, full: bool) -> dict[str, Any]:
+        d = {
+            "id": row["id"],
+            "integration": row["integration"],
+            "uid": row["uid"],
+            "check_id": row["check_id"],
+            "title": row["title"],
+            "severity_id": row["severity_id"],
+            "severity": SEVERITIES.get(row["severity_id"], "other"),
+            "compliance_status": row["compliance_status"],
+            "status": row["status"],
+            "standards": [s for s in (row["standards"] or "").split("\n") if s],
+            "resource": {"type": row["resource_type"], "uid": row["resource_uid"], "name": row["resource_name"]},
+            "first_seen": row["first_seen"],
+            "last_seen": row["last_seen"],
+            "first_sync_id": row["first_sync_id"],
+            "last_sync_id": row["last_sync_id"],
+            "failing_since": row["failing_since"],
+            "new_sync_id": row["new_sync_id"],
+            "resolved_at": row["resolved_at"],
+            "resolved_sync_id": row["resolved_sync_id"],
+        }
+        if full:
+            d["finding"] = json.loads(row["data"])
+        return d
+
+    def finding(self, ref: int | str) -> dict[str, Any]:
+        """One finding in full, by row id or by ``finding_info.uid``."""
+        sel = "SELECT f.*, i.name AS integration FROM findings f JOIN integrations i ON i.id = f.integration_id"
+        rows = self._q(f"{sel} WHERE f.id = ?", (int(ref),)) if str(ref).isdigit() else []
+        rows = rows or self._q(f"{sel} WHERE f.uid = ? ORDER BY f.id LIMIT 1", (str(ref),))
+        if not rows:
+            raise NotFound(f"no finding {ref!r}")
+        return self._finding_row(rows[0], full=True)
+
+    def findings_summary(self, integration: str | int | None = None) -> dict[str, Any]:
+        """Counts of active findings by compliance status and, for failing ones, by severity."""
+        where = ["f.status = 'active'"]
+        params: list[Any] = []
+        self._integration_filter(integration, "f.integration_id", where, params)
+        clause = " AND ".join(where)
+        by_status = {
+            r[0]: r[1]
+            for r in self._q(f"SELECT compliance_status, COUNT(*) FROM findings f WHERE {clause} GROUP BY 1", params)
+        }
+        by_sev = {
+            SEVERITIES.get(r[0], "other"): r[1]
+            for r in self._q(
+                f"SELECT severity_id, COUNT(*) FROM findings f WHERE {clause} AND compliance_status IN {_FAILING_SQL}"
+                " GROUP BY 1 ORDER BY 1 DESC",
+                params,
+            )
+        }
+        return {"by_status": by_status, "failing_by_severity": by_sev, "failing": sum(by_sev.values())}
+
+    def query_assets(
+        self,
+        integration: str | int | None = None,
+        *,
+        type: str | None = None,
+        search: str | None = None,
+        include_gone: bool = False,
+        gone: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+        count: bool = True,
+    ) -> Page:
+        """Assets by type and name (``search`` matches name or uid, case-insensitive substring)."""
+        where: list[str] = []
+        params: list[Any] = []
+        self._integration_filter(integration, "a.integration_id", where, params)
+        if gone:
+            where.append("a.gone_at IS NOT NULL")
+        elif not include_gone:
+            where.append("a.gone_at IS NULL")
+        if type:
+            where.append("a.type = ?")
+            params.append(type)
+        if search:
+            where.append("(a.name LIKE ? OR a.uid = ?)")
+            params.extend([f"%{search}%", search])
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        base = f"FROM assets a JOIN integrations i ON i.id = a.integration_id{clause}"
+        rows = self._q(
+            f"SELECT a.id, a.type, a.uid, a.name, a.class_uid, a.stream, a.first_seen, a.last_seen, a.gone_at,"
+            f" a.first_sync_id, a.last_sync_id, i.name AS integration {base}"
+            " ORDER BY a.type, a.name COLLATE NOCASE, a.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        total = self._q(f"SELECT COUNT(*) {base}", params)[0][0] if count else -1
+        return Page([self._asset_row(r, full=False) for r in rows], total, limit, offset)
+
+    @staticmethod
+    def _asset_row(row: sqlite3.Row, *, full: bool) -> dict[str, Any]:
+        d = {
+            "id": row["id"],
+            "integration": row["integration"],
+            "type": row["type"],
+            "uid": row["uid"],
+            "name": row["name"],
+            "class_uid": row["class_uid"],
+            "stream": row["stream"],
+            "first_seen": row["first_seen"],
+            "last_seen": row["last_seen"],
+            "gone": row["gone_at"] is not None,
+            "gone_at": row["gone_at"],
+            "first_sync_id": row["first_sync_id"],
+            "last_sync_id": row["last_sync_id"],
+        }
+        if full:
+            d["asset"] = json.loads(row["data"])
+        return d
+
+    def asset(self, ref: int | str) -> dict[str, Any]:
+        """One asset in full (by row id or uid) with its relationships and the active findings on it."""
+        sel = "SELECT a.*, i.name AS integration FROM assets a JOIN integrations i ON i.id = a.integration_id"
+        rows = self._q(f"{sel} WHERE a.id = ?", (int(ref),)) if str(ref).isdigit() else []
+        rows = rows or self._q(f"{sel} WHERE a.uid = ? ORDER BY a.gone_at IS NOT NULL, a.id LIMIT 1", (str(ref),))
+        if not rows:
+            raise NotFound(f"no asset {ref!r}")
+        d = self._asset_row(rows[0], full=True)
+        integ, uid = rows[0]["integration_id"], rows[0]["uid"]
+        rels = self._q(
+            "SELECT r.relation, r.from_type, r.from_uid, r.to_type, r.to_uid, r.attributes,"
+            " (SELECT name FROM assets x WHERE x.integration_id = r.integration_id AND x.uid = r.from_uid LIMIT 1)"
+            " AS from_name,"
+            " (SELECT name FROM assets x WHERE x.integration_id = r.integration_id AND x.uid = r.to_uid LIMIT 1)"
+            " AS to_name FROM relationships r WHERE r.id IN (SELECT id FROM relationships WHERE from_uid = ?"
+            " AND integration_id = ? UNION SELECT id FROM relationships WHERE to_uid = ? AND integration_id = ?)"
+            " ORDER BY r.relation, r.id LIMIT 1000",
+            (uid, integ, uid, integ),
+        )
+        d["relationships"] = [
+            {
+                "relation": r["relation"],
+                "direction": "out" if r["from_uid"] == uid else "in",
+                "from": {"type": r["from_type"], "uid": r["from_uid"], "name": r["from_name"]},
+                "to": {"type": r["to_type"], "uid": r["to_uid"], "name": r["to_name"]},
+                "attributes": json.loads(r["attributes"]) if r["attributes"] else None,
+            }
+            for r in rels
+        ]
+        d["findings"] = [
+            {"id": r["id"], "title": r["title"], "severity": SEVERITIES.get(r["severity_id"], "other"),
+             "compliance_status": r["compliance_status"], "check_id": r["check_id"]}
+            for r in self._q(
+                "SELECT id, title, severity_id, compliance_status, check_id FROM findings INDEXED BY findings_by_resource"
+                " WHERE resource_uid = ? AND integration_id = ? AND status = 'active' ORDER BY severity_id DESC, id",
+                (uid, integ),
+            )
+        ]
+        return d
+
+    def asset_counts(self, integration: str | int | None = None, *, include_gone: bool = False) -> dict[str, int]:
+        where: list[str] = []
+        params: list[Any] = []
+        self._integration_filter(integration, "integration_id", where, params)
+        if not include_gone:
+            where.append("gone_at IS NULL")
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        return {r[0]: r[1] for r in self._q(f"SELECT type, COUNT(*) FROM assets{clause} GROUP BY type ORDER BY type", params)}
+
+
+_FAILING_SQL = "('fail','warning')"
+_SEVERITY_CHOICES = ("critical", "high", "medium", "low", "informational", "unknown")

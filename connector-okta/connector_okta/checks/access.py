@@ -1,0 +1,212 @@
+"""App sign-in (authentication) policy checks (Identity Engine ACCESS_POLICY).
+
+The Admin Console and Dashboard policies are found through their apps (``saasure``, ``okta_enduser``), never by
+policy name; every reachable ACTIVE ALLOW rule is judged, so a strict priority-1 rule cannot hide a permissive
+rule below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .context import CheckContext, Json
+from .policyeval import (
+    ADMIN_CONSOLE_APP,
+    DASHBOARD_APP,
+    active_policies,
+    allow_rule,
+    app_policy_id,
+    first_party_policy,
+    network_zone_limited,
+    policy_by_id,
+    policy_ref,
+    rule_ref,
+    rules_for,
+)
+from .registry import check
+from .results import dig, org_res, res, result
+
+Verdict = tuple[str, str, dict]  # status, message, evidence
+
+
+def _mfa(rule: Json) -> Verdict:
+    vm = dig(rule, "actions.appSignOn.verificationMethod") or {}
+    vtype, mode = vm.get("type"), vm.get("factorMode")
+    ev = {"verificationMethod.type": vtype, "factorMode": mode}
+    if vtype == "AUTH_METHOD_CHAIN":
+        return "manual", "The rule uses an authentication method chain; confirm each chain has two factors.", ev
+    if mode == "2FA":
+        return "pass", "The rule requires two factors.", ev
+    if mode == "1FA":
+        return "fail", f"Rule {rule.get('name')!r} allows sign-in with one factor.", ev
+    return "unknown", "The rule states no factorMode.", ev
+
+
+def _phishing_resistant(rule: Json) -> Verdict:
+    vm = dig(rule, "actions.appSignOn.verificationMethod") or {}
+    constraints = vm.get("constraints") or []
+    values = [dig(c, "possession.phishingResistant") for c in constraints if isinstance(c, dict)]
+    ev = {"constraints.possession.phishingResistant": values, "factorMode": vm.get("factorMode")}
+    if vm.get("type") == "AUTH_METHOD_CHAIN":
+        return "manual", "The rule uses an authentication method chain; confirm each chain is phishing resistant.", ev
+    if values and all(v == "REQUIRED" for v in values):
+        return "pass", "Every constraint requires a phishing-resistant possession factor.", ev
+    if not values:
+        return "fail", f"Rule {rule.get('name')!r} sets no authenticator constraint (phishing resistance not " \
+                       "required).", ev
+    return "fail", f"Rule {rule.get('name')!r} can be satisfied without a phishing-resistant factor.", ev
+
+
+def _first_party(ctx: CheckContext, app_name: str, what: str, judge: Callable[[Json], Verdict]) -> Iterator[dict]:
+    if not ctx.org.is_oie:
+        m = ctx.check_id
+        yield result("manual", org_res(ctx), f"Classic org: {what} is configured outside authentication policies. "
+                     + _manual_text(m), {"pipeline": ctx.org.pipeline})
+        return
+    app, pol, why = first_party_policy(ctx, app_name)
+    if pol is None:
+        target = res("app", app, name_key="label") if app else org_res(ctx)
+        yield result("unknown", target, f"Cannot evaluate the {what} policy: {why}.", {"app_name": app_name})
+        return
+    app_ref = res("app", app, name_key="label")
+    if pol.get("status") != "ACTIVE":
+        yield result("unknown", policy_ref(pol), f"The {what} policy is not ACTIVE.", {"status": pol.get("status")})
+        return
+    rules, shadowed = rules_for(ctx, pol)
+    if rules is None:
+        yield result("unknown", policy_ref(pol), f"The rules of the {what} policy were not read "
+                     f"({ctx.collection('policy_rules').why()}).", {"policy": pol.get("id")}, [app_ref])
+        return
+    allow = [r for r in rules if allow_rule(r, "appSignOn")]
+    if not allow:
+        yield result("pass", policy_ref(pol), f"The {what} policy has no reachable ALLOW rule.",
+                     {"rules": len(rules)}, [app_ref])
+        return
+    for r in allow:
+        status, msg, ev = judge(r)
+        ev.update({"policy": pol.get("name"), "rule": r.get("name"), "priority": r.get("priority"),
+                   "app": app_name, "unreachable_rules": [s.get("name") for s in shadowed]})
+        yield result(status, rule_ref(r, pol), f"{what}: {msg}", ev, [policy_ref(pol), app_ref])
+
+
+_MANUAL: dict[str, str] = {}
+
+
+def _manual_text(check_id: str) -> str:
+    if not _MANUAL:
+        from .catalog import load_catalog
+
+        _MANUAL.update({c["id"]: c.get("manual", "") for c in load_catalog()})
+    return _MANUAL.get(check_id, "")
+
+
+@check("okta-admin-console-mfa")
+def admin_console_mfa(ctx: CheckContext) -> Iterator[dict]:
+    yield from _first_party(ctx, ADMIN_CONSOLE_APP, "Okta Admin Console", _mfa)
+
+
+@check("okta-admin-console-phishing-resistant")
+def admin_console_pr(ctx: CheckContext) -> Iterator[dict]:
+    yield from _first_party(ctx, ADMIN_CONSOLE_APP, "Okta Admin Console", _phishing_resistant)
+
+
+@check("okta-dashboard-mfa")
+def dashboard_mfa(ctx: CheckContext) -> Iterator[dict]:
+    yield from _first_party(ctx, DASHBOARD_APP, "Okta Dashboard", _mfa)
+
+
+@check("okta-dashboard-phishing-resistant")
+def dashboard_pr(ctx: CheckContext) -> Iterator[dict]:
+    yield from _first_party(ctx, DASHBOARD_APP, "Okta Dashboard", _phishing_resistant)
+
+
+def _has_device_condition(rule: Json) -> bool:
+    dev = dig(rule, "conditions.device")
+    return isinstance(dev, dict) and any(v not in (None, False, [], {}) for v in dev.values())
+
+
+def _per_app(ctx: CheckContext, judge_policy: Callable[[Json, list[Json]], tuple[str, str, dict]]) -> Iterator[dict]:
+    cache: dict[str, tuple[str, str, dict] | None] = {}
+    apps = [a for a in ctx.collection("apps").items if a.get("status") == "ACTIVE"]
+    if not apps:
+        yield result("pass", org_res(ctx), "No ACTIVE apps.", {"apps": 0})
+        return
+    for app in apps:
+        if dig(app, "settings.oauthClient.application_type") == "service":
+            continue  # machine-to-machine apps (client_credentials) have no user sign-in policy
+        app_ref = res("app", app, name_key="label")
+        pid = app_policy_id(ctx, app)
+        if not pid:
+            yield result("unknown", app_ref, "The app names no authentication policy (_links.accessPolicy).",
+                         {"app": app.get("name")})
+            continue
+        if pid not in cache:
+            pol = policy_by_id(ctx, pid)
+            if pol is None:
+                cache[pid] = ("unknown", f"Its policy {pid} is not in the policies collection.", {"policy": pid})
+            else:
+                rules, _ = rules_for(ctx, pol)
+                if rules is None:
+                    cache[pid] = ("unknown", f"The rules of its policy {pol.get('name')!r} were not read.",
+                                  {"policy": pid})
+                elif pol.get("status") != "ACTIVE":
+                    cache[pid] = ("unknown", f"Its policy {pol.get('name')!r} is not ACTIVE.", {"policy": pid})
+                else:
+                    st, msg, ev = judge_policy(pol, [r for r in rules if allow_rule(r, "appSignOn")])
+                    cache[pid] = (st, msg, {**ev, "policy": pol.get("name"), "policy_id": pid})
+        st, msg, ev = cache[pid]
+        yield result(st, app_ref, f"App {app.get('label') or app.get('name')!r}: {msg}", dict(ev),
+                     [{"type": "policy", "uid": pid, "name": str(ev.get("policy", ""))}])
+
+
+@check("okta-app-policy-1fa-anywhere")
+def app_1fa_anywhere(ctx: CheckContext) -> Iterator[dict]:
+    def judge(pol: Json, allow: list[Json]) -> tuple[str, str, dict]:
+        bad = [r.get("name") for r in allow
+               if dig(r, "actions.appSignOn.verificationMethod.factorMode") == "1FA"
+               and not network_zone_limited(r) and not _has_device_condition(r)]
+        ev = {"one_factor_anywhere_rules": bad}
+        if bad:
+            return "fail", f"rule {bad[0]!r} of its policy allows one factor from any network and device.", ev
+        return "pass", "its policy requires two factors or limits one-factor access by zone or device.", ev
+
+    yield from _per_app(ctx, judge)
+
+
+@check("okta-app-policy-network-zones")
+def app_zones(ctx: CheckContext) -> Iterator[dict]:
+    def judge(pol: Json, allow: list[Json]) -> tuple[str, str, dict]:
+        open_rules = [r.get("name") for r in allow if not network_zone_limited(r)]
+        ev = {"rules_without_zone": open_rules, "allow_rules": len(allow)}
+        if open_rules:
+            return "fail", f"ALLOW rule {open_rules[0]!r} of its policy applies from any network.", ev
+        return "pass", "every reachable ALLOW rule of its policy is limited by network zone.", ev
+
+    yield from _per_app(ctx, judge)
+
+
+@check("okta-access-policy-context")
+def access_context(ctx: CheckContext) -> Iterator[dict]:
+    used: list[dict] = []
+    for ptype in ("OKTA_SIGN_ON", "ACCESS_POLICY"):
+        for pol in active_policies(ctx, ptype):
+            rules, _ = rules_for(ctx, pol)
+            for r in rules or []:
+                c = r.get("conditions") or {}
+                kinds = []
+                if dig(c, "riskScore.level", "ANY") != "ANY":
+                    kinds.append("riskScore")
+                if dig(c, "risk.behaviors"):
+                    kinds.append("behaviors")
+                if _has_device_condition(r):
+                    kinds.append("device")
+                if network_zone_limited(r):
+                    kinds.append("network")
+                if kinds:
+                    used.append({"policy": pol.get("name"), "rule": r.get("name"), "conditions": kinds})
+    ev = {"context_rules": used[:20], "count": len(used)}
+    if used:
+        yield result("pass", org_res(ctx), f"{len(used)} ACTIVE rules use risk, device or network context.", ev)
+    else:
+        yield result("warning", org_res(ctx), "No ACTIVE sign-in rule uses risk, device, behavior or network context.",
+                     ev, absence=True)

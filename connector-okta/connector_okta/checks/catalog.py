@@ -1,0 +1,83 @@
+"""The check catalog: metadata as data (``catalog.toml``, package data), loaded once and validated."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+PROFILES = ("baseline", "stig", "healthinsight")
+PIPELINES = ("idx", "v1")
+KINDS = ("automated", "manual")
+STIG = "DISA Okta IDaaS STIG V1R2"
+REQUIRED_KEYS = ("id", "title", "severity", "area", "rationale", "remediation", "references", "collections",
+                 "fanout", "pipelines", "profiles", "kind")
+# collections the sync engine streams (visit()) instead of keeping, and the one checks fetch themselves
+STREAMED = frozenset({"users", "group_members", "app_users", "devices"})
+FANOUT_ONLY = frozenset({"user_factors"})
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[dict[str, Any], ...]:
+    text = resources.files("connector_okta.checks").joinpath("catalog.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    checks = data.get("check", [])
+    problems = validate(checks)
+    if problems:
+        raise CatalogError("catalog.toml is invalid: " + "; ".join(problems[:10]))
+    return tuple(checks)
+
+
+def load_catalog() -> list[dict[str, Any]]:
+    """All checks' metadata, in catalog order (a deep copy: callers may modify it)."""
+    return copy.deepcopy(list(_load()))
+
+
+def by_id() -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in load_catalog()}
+
+
+def validate(checks: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, c in enumerate(checks):
+        cid = c.get("id", f"#{i}")
+        for k in REQUIRED_KEYS:
+            if k not in c:
+                problems.append(f"{cid}: missing {k}")
+        if cid in seen:
+            problems.append(f"{cid}: duplicate id")
+        seen.add(cid)
+        if c.get("severity") not in SEVERITIES:
+            problems.append(f"{cid}: severity {c.get('severity')!r} not in {SEVERITIES}")
+        if c.get("kind") not in KINDS:
+            problems.append(f"{cid}: kind {c.get('kind')!r} not in {KINDS}")
+        if not set(c.get("profiles", [])) <= set(PROFILES) or not c.get("profiles"):
+            problems.append(f"{cid}: bad profiles {c.get('profiles')}")
+        if not set(c.get("pipelines", [])) <= set(PIPELINES) or not c.get("pipelines"):
+            problems.append(f"{cid}: bad pipelines {c.get('pipelines')}")
+        rem = c.get("remediation", {})
+        if not rem.get("console"):
+            problems.append(f"{cid}: remediation.console missing")
+        refs = c.get("references", {})
+        if not refs.get("standards"):
+            problems.append(f"{cid}: references.standards empty")
+        if STIG in refs.get("standards", []) and not any(str(r).startswith("V-") for r in refs.get("requirements", [])):
+            problems.append(f"{cid}: a STIG check must name its Vuln ID")
+        if c.get("kind") == "manual" and not c.get("manual"):
+            problems.append(f"{cid}: manual check without manual instructions")
+        for prof, values in (c.get("thresholds") or {}).items():
+            if prof not in PROFILES or not isinstance(values, dict):
+                problems.append(f"{cid}: bad thresholds for {prof}")
+    return problems
+
+
+def stig_requirements(check: dict[str, Any]) -> list[str]:
+    return [r for r in check.get("references", {}).get("requirements", []) if str(r).startswith(("V-", "OKTA-APP-"))]

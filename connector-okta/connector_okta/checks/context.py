@@ -1,0 +1,148 @@
+"""What a check sees: the collections the sync read, the org, the profile, thresholds and a fan-out budget.
+
+The sync engine builds :class:`Collection` objects from what it read (or could not read) and hands them to the
+:class:`~connector_okta.checks.engine.CheckEngine`; checks never call Okta except through ``ctx.fanout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Json = dict[str, Any]
+
+STATUSES = ("complete", "incomplete", "unavailable", "skipped", "not_applicable")
+
+
+class BudgetExhausted(Exception):
+    """Raised by ``Fanout.get_json`` when the per-sync request budget for per-object calls is spent."""
+
+
+def is_budget_exhausted(exc: BaseException) -> bool:
+    """True for our ``BudgetExhausted`` and for any same-named exception another module defines."""
+    return isinstance(exc, BudgetExhausted) or type(exc).__name__ == "BudgetExhausted"
+
+
+@dataclass
+class Collection:
+    """One collection as the sync read it.
+
+    ``status``: ``complete`` (every page read), ``incomplete`` (read stopped part-way), ``unavailable``
+    (403, feature missing), ``skipped`` (disabled by config) or ``not_applicable`` (e.g. authenticators on Classic).
+    ``items``: the objects in served order. ``by_parent``: for sub-collections, parent id -> objects in served order.
+    """
+
+    name: str
+    status: str
+    reason: str | None = None
+    items: list[Json] = field(default_factory=list)
+    by_parent: dict[str, list[Json]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+    def why(self) -> str:
+        """A sentence saying why the collection cannot be trusted (for ``unknown`` results)."""
+        base = {
+            "incomplete": "was read only in part",
+            "unavailable": "could not be read",
+            "skipped": "was not collected (disabled in the configuration)",
+            "not_applicable": "does not exist on this org",
+        }.get(self.status, f"has status {self.status!r}")
+        return f"{self.name} {base}" + (f": {self.reason}" if self.reason else "")
+
+    def first(self) -> Json | None:
+        return self.items[0] if self.items else None
+
+    def __repr__(self) -> str:  # never dump the objects
+        return f"Collection({self.name!r}, {self.status!r}, items={len(self.items)}, parents={len(self.by_parent)})"
+
+
+@dataclass
+class OrgInfo:
+    id: str
+    name: str
+    url: str
+    pipeline: str | None = "idx"  # "idx" = Identity Engine, "v1" = Classic, None = unknown
+
+    @property
+    def is_oie(self) -> bool:
+        return self.pipeline == "idx"
+
+
+@runtime_checkable
+class Fanout(Protocol):
+    """Budgeted per-object GETs. ``get_json`` returns the parsed body or raises ``BudgetExhausted``
+    (or a ``connector_okta.client.errors.OktaError`` subclass)."""
+
+    def get_json(self, path: str) -> Any: ...
+
+
+def error_reason(exc: BaseException) -> str:
+    """A short, secret-free reason for an exception raised by the fan-out or a check."""
+    if is_budget_exhausted(exc):
+        return "the fan-out request budget was spent before this object was reached"
+    kind = getattr(exc, "kind", None)
+    scope = getattr(exc, "missing_scope", None)
+    msg = str(exc) or type(exc).__name__
+    if len(msg) > 300:
+        msg = msg[:300] + "..."
+    parts = [f"{kind}: {msg}" if kind else f"{type(exc).__name__}: {msg}"]
+    if scope:
+        parts.append(f"(missing scope {scope})")
+    return " ".join(parts)
+
+
+class CheckContext:
+    """Handed to every check. One per engine; ``check_id`` is set while a check runs."""
+
+    def __init__(
+        self,
+        *,
+        collections: Mapping[str, Collection],
+        org: OrgInfo,
+        profile: str,
+        thresholds: Callable[[str, str], Any],
+        fanout: Fanout | None,
+        now_ms: int,
+        cache: dict[str, Any] | None = None,
+    ) -> None:
+        self._collections = collections
+        self.org = org
+        self.profile = profile
+        self._thresholds = thresholds
+        self.fanout = fanout
+        self.now_ms = now_ms
+        self.cache: dict[str, Any] = cache if cache is not None else {}  # shared between checks (fan-out results)
+        self.check_id: str = ""
+
+    def collection(self, name: str) -> Collection:
+        c = self._collections.get(name)
+        if c is None:
+            return Collection(name, "unavailable", reason="not provided by this sync")
+        return c
+
+    def threshold(self, check_id: str | None, name: str) -> Any:
+        return self._thresholds(check_id or self.check_id, name)
+
+    def t(self, name: str) -> Any:
+        """The threshold ``name`` of the running check under the active profile (overrides applied)."""
+        return self._thresholds(self.check_id, name)
+
+    def fetch(self, path: str) -> tuple[Any, str | None]:
+        """A cached fan-out GET: ``(body, None)`` or ``(None, reason)``; never raises."""
+        key = "GET " + path
+        if key in self.cache:
+            return self.cache[key]
+        if self.fanout is None:
+            return None, "per-object calls are disabled for this sync (no fan-out budget)"
+        try:
+            out = (self.fanout.get_json(path), None)
+        except Exception as exc:  # noqa: BLE001 - client errors and BudgetExhausted become reasons
+            out = (None, error_reason(exc))
+            if is_budget_exhausted(exc):
+                return out  # do not cache: a later sync or a larger budget may reach it
+        self.cache[key] = out
+        return out

@@ -1,0 +1,182 @@
+"""Global session policy (OKTA_SIGN_ON) and Admin Console session checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .context import CheckContext, Json
+from .policyeval import active_policies, allow_rule, network_zone_limited, policy_ref, rule_ref, rules_for
+from .registry import check
+from .results import dig, org_res, result, unknown_collection
+
+
+def _no_policy(ctx: CheckContext) -> dict:
+    return result("unknown", org_res(ctx), "No ACTIVE global session policy (OKTA_SIGN_ON) was found; every org has "
+                  "one, so the policies were not fully visible to this token.", {"policies": 0})
+
+
+def _rules_unread(ctx: CheckContext, pol: Json) -> dict:
+    return result("unknown", policy_ref(pol), f"The rules of policy {pol.get('name')!r} were not read "
+                  f"({ctx.collection('policy_rules').why()}).", {"policy": pol.get("id")})
+
+
+def _per_rule(ctx: CheckContext, judge, ptype: str = "OKTA_SIGN_ON") -> Iterator[dict]:
+    """``judge(policy, rule)`` for every reachable ACTIVE ALLOW rule of every ACTIVE policy of ``ptype``,
+    in priority order; a policy whose reachable rules all deny passes (it creates no session)."""
+    policies = active_policies(ctx, ptype)
+    if not policies:
+        yield _no_policy(ctx)
+        return
+    for pol in policies:
+        rules, shadowed = rules_for(ctx, pol)
+        if rules is None:
+            yield _rules_unread(ctx, pol)
+            continue
+        allow = [r for r in rules if allow_rule(r, "signon")]
+        for r in allow:
+            yield judge(pol, r)
+        if not allow:
+            yield result("pass", policy_ref(pol), f"Policy {pol.get('name')!r} has no reachable ACTIVE ALLOW rule.",
+                         {"rules": len(rules), "unreachable_rules": [r.get("name") for r in shadowed]})
+
+
+@check("okta-session-idle-timeout")
+def session_idle(ctx: CheckContext) -> Iterator[dict]:
+    limit = ctx.t("max_idle_minutes")
+
+    def judge(pol: Json, rule: Json) -> dict:
+        idle = dig(rule, "actions.signon.session.maxSessionIdleMinutes")
+        ev = {"maxSessionIdleMinutes": idle, "threshold": limit, "policy": pol.get("name"), "rule": rule.get("name"),
+              "priority": rule.get("priority")}
+        res, rel = rule_ref(rule, pol), [policy_ref(pol)]
+        if not isinstance(idle, int):
+            return result("unknown", res, "The rule does not state maxSessionIdleMinutes.", ev, rel)
+        if idle <= 0 or idle > limit:
+            return result("fail", res, f"Global session idle timeout is {idle} minutes in rule {rule.get('name')!r}; "
+                          f"the {ctx.profile} profile allows at most {limit}.", ev, rel)
+        return result("pass", res, f"Idle timeout {idle} minutes (at most {limit}).", ev, rel)
+
+    yield from _per_rule(ctx, judge)
+
+
+@check("okta-session-max-lifetime")
+def session_lifetime(ctx: CheckContext) -> Iterator[dict]:
+    limit = ctx.t("max_lifetime_minutes")
+
+    def judge(pol: Json, rule: Json) -> dict:
+        life = dig(rule, "actions.signon.session.maxSessionLifetimeMinutes")
+        ev = {"maxSessionLifetimeMinutes": life, "threshold": limit, "policy": pol.get("name"),
+              "rule": rule.get("name"), "priority": rule.get("priority")}
+        res, rel = rule_ref(rule, pol), [policy_ref(pol)]
+        if not isinstance(life, int):
+            return result("unknown", res, "The rule does not state maxSessionLifetimeMinutes.", ev, rel)
+        if life == 0:
+            return result("fail", res, f"Rule {rule.get('name')!r} sets no maximum session lifetime (0 = unlimited); "
+                          f"the {ctx.profile} profile requires at most {limit} minutes.", ev, rel)
+        if life > limit:
+            return result("fail", res, f"Maximum session lifetime is {life} minutes in rule {rule.get('name')!r}; "
+                          f"the {ctx.profile} profile allows at most {limit}.", ev, rel)
+        return result("pass", res, f"Maximum session lifetime {life} minutes (at most {limit}).", ev, rel)
+
+    yield from _per_rule(ctx, judge)
+
+
+@check("okta-session-persistent-cookie")
+def session_cookie(ctx: CheckContext) -> Iterator[dict]:
+    def judge(pol: Json, rule: Json) -> dict:
+        val = dig(rule, "actions.signon.session.usePersistentCookie")
+        ev = {"usePersistentCookie": val, "policy": pol.get("name"), "rule": rule.get("name")}
+        res, rel = rule_ref(rule, pol), [policy_ref(pol)]
+        if val is True:
+            return result("fail", res, f"Rule {rule.get('name')!r} keeps the Okta session across browser restarts.",
+                          ev, rel)
+        if val is False:
+            return result("pass", res, "Session cookies do not persist across browser sessions.", ev, rel)
+        return result("unknown", res, "The rule does not state usePersistentCookie.", ev, rel)
+
+    yield from _per_rule(ctx, judge)
+
+
+@check("okta-session-default-rule-priority")
+def default_rule_priority(ctx: CheckContext) -> Iterator[dict]:
+    defaults = [p for p in active_policies(ctx, "OKTA_SIGN_ON") if p.get("system") is True]
+    if not defaults:
+        yield result("unknown", org_res(ctx), "The Default global session policy (system: true) was not found.",
+                     {"policies": len(active_policies(ctx, "OKTA_SIGN_ON"))})
+        return
+    for pol in defaults:
+        rules, _ = rules_for(ctx, pol)
+        if rules is None:
+            yield _rules_unread(ctx, pol)
+            continue
+        if not rules:
+            yield result("unknown", policy_ref(pol), "The Default Policy has no ACTIVE rule.", {"rules": 0})
+            continue
+        top = rules[0]
+        ev = {"priority_1_rule": top.get("name"), "system": top.get("system"), "priority": top.get("priority")}
+        if top.get("system") is True or top.get("name") == "Default Rule":
+            yield result("fail", rule_ref(top, pol), "The top-priority rule of the Default Policy is the built-in "
+                         f"{top.get('name')!r}; add a custom rule at priority 1.", ev, [policy_ref(pol)])
+        else:
+            yield result("pass", rule_ref(top, pol), f"The Default Policy's priority-1 rule is the custom rule "
+                         f"{top.get('name')!r}.", ev, [policy_ref(pol)])
+
+
+@check("okta-session-network-zones")
+def session_zones(ctx: CheckContext) -> Iterator[dict]:
+    def judge(pol: Json, rule: Json) -> dict:
+        net = dig(rule, "conditions.network") or {}
+        ev = {"network": net, "policy": pol.get("name"), "rule": rule.get("name"), "priority": rule.get("priority")}
+        res, rel = rule_ref(rule, pol), [policy_ref(pol)]
+        if network_zone_limited(rule):
+            return result("pass", res, "The rule is limited by network zone.", ev, rel)
+        return result("fail", res, f"ALLOW rule {rule.get('name')!r} applies from any network (no zone condition).",
+                      ev, rel)
+
+    yield from _per_rule(ctx, judge)
+
+
+@check("okta-signon-classic-mfa")
+def classic_mfa(ctx: CheckContext) -> Iterator[dict]:
+    def judge(pol: Json, rule: Json) -> dict:
+        req = dig(rule, "actions.signon.requireFactor")
+        ev = {"requireFactor": req, "factorPromptMode": dig(rule, "actions.signon.factorPromptMode"),
+              "network": dig(rule, "conditions.network"), "policy": pol.get("name"), "rule": rule.get("name")}
+        res, rel = rule_ref(rule, pol), [policy_ref(pol)]
+        if req is True:
+            return result("pass", res, "The rule prompts for a second factor.", ev, rel)
+        if req is False:
+            return result("fail", res, f"ALLOW rule {rule.get('name')!r} signs users in without a second factor.",
+                          ev, rel)
+        return result("unknown", res, "The rule does not state requireFactor.", ev, rel)
+
+    yield from _per_rule(ctx, judge)
+
+
+def _admin_console(ctx: CheckContext, field: str, name: str, what: str) -> Iterator[dict]:
+    coll = ctx.collection("admin_console_settings")
+    obj = coll.first()
+    if obj is None:
+        yield unknown_collection(ctx, coll)
+        return
+    limit = ctx.t(name)
+    val = obj.get(field)
+    res = {"type": "app_settings", "uid": "admin-console", "name": "Okta Admin Console settings"}
+    ev = {field: val, "threshold": limit}
+    if not isinstance(val, int):
+        yield result("unknown", res, f"{field} is not in the Admin Console settings.", ev)
+    elif val > limit:
+        yield result("fail", res, f"Admin Console {what} is {val} minutes; the {ctx.profile} profile allows at most "
+                     f"{limit}.", ev)
+    else:
+        yield result("pass", res, f"Admin Console {what} is {val} minutes (at most {limit}).", ev)
+
+
+@check("okta-admin-console-session-idle")
+def admin_console_idle(ctx: CheckContext) -> Iterator[dict]:
+    yield from _admin_console(ctx, "sessionIdleTimeoutMinutes", "max_idle_minutes", "session idle timeout")
+
+
+@check("okta-admin-console-session-lifetime")
+def admin_console_lifetime(ctx: CheckContext) -> Iterator[dict]:
+    yield from _admin_console(ctx, "sessionMaxLifetimeMinutes", "max_lifetime_minutes", "session maximum lifetime")

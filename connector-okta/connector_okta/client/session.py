@@ -1,0 +1,650 @@
+"""``OktaClient``: the one way the connector talks to Okta.
+
+Every request goes through :meth:`OktaClient._send`, which
+* refuses any URL not on the org (and, once per host, any host resolving to an unsafe address);
+* confirms the org with ``/.well-known/okta-organization`` before the first credential leaves the machine;
+* reserves a slot in the bucket's rate-limit budget and in the concurrency semaphore;
+* sends with connect and read timeouts, redirects disabled (a same-org redirect is followed by hand, a
+  foreign one refused), and a credential built for exactly that URL;
+* reads the rate-limit headers, and retries 429s (until Reset, server clock), concurrency 429s (fewer
+  requests in flight), 5xx / timeouts / truncated bodies (bounded exponential backoff), within the sync's
+  overall deadline;
+* turns error answers into typed :mod:`errors`, scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .. import urls as _urls
+from .auth import OAuthAuth, SSWSAuth
+from .clock import Clock, SystemClock
+from .errors import (
+    ConfigError,
+    NetworkError,
+    NotFound,
+    OktaError,
+    RateLimited,
+    ResponseError,
+    TransientError,
+    UnsafeURLError,
+    classify,
+    scrub,
+)
+from .keys import load_private_key
+from .pagination import (
+    body_items,
+    body_next,
+    body_self,
+    cursor_of,
+    link_header_values,
+    parse_link_values,
+    same_url,
+)
+from .ratelimit import AdaptiveSemaphore, RateHeaders, RateLimiter
+from .routes import PAGE_LIMITS, bucket_for, route_template
+from .stats import Stats
+
+USER_AGENT = "connector-okta/0.1 (+https://github.com/; read-only posture connector)"
+MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_PAGES = 100_000
+TRANSIENT_RETRIES = 4  # retries of 5xx, timeouts, connection errors, truncated bodies
+THROTTLE_RETRIES = 6  # retries of rate-limit 429s
+CONCURRENCY_RETRIES = 10  # retries of concurrency 429s
+MAX_BACKOFF = 30.0
+WELL_KNOWN = "/.well-known/okta-organization"
+RETRY_STATUSES = {500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class OktaResponse:
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    json: Any = field(repr=False)
+    url: str = ""
+    request_id: str | None = None
+    link_values: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def links(self) -> dict[str, str]:
+        return parse_link_values(self.link_values)
+
+
+class _HeaderAuth(requests.auth.AuthBase):
+    """Applies headers computed for the prepared request's final method and URL (DPoP ``htu``)."""
+
+    def __init__(self, fn: Callable[[str, str], dict[str, str]] | None) -> None:
+        self._fn = fn
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._fn is not None:
+            r.headers.update(self._fn(r.method or "GET", r.url or ""))
+        return r
+
+
+class OrgSession(requests.Session):
+    """A session that never carries a credential to another origin, even if a redirect is followed."""
+
+    CREDENTIAL_HEADERS = ("Authorization", "DPoP", "Proxy-Authorization-Okta")
+
+    def __init__(self, allowed: set[tuple[str, str, int]]) -> None:
+        super().__init__()
+        self.allowed_origins = allowed
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        if _urls.origin(prepared_request.url or "") not in self.allowed_origins:
+            for name in self.CREDENTIAL_HEADERS:
+                prepared_request.headers.pop(name, None)
+            return None
+        return super().rebuild_auth(prepared_request, response)
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target and _urls.origin(urljoin(resp.url, target)) not in self.allowed_origins:
+            return None  # never follow off the org
+        return target
+
+
+def _reveal(value: Any) -> str:
+    return value.reveal() if hasattr(value, "reveal") else str(value)
+
+
+class _Retry(Exception):
+    pass
+
+
+class OktaClient:
+    """A thread-safe, rate-limit-aware, read-only Okta Management API client."""
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        session: requests.Session | None = None,
+        logger: logging.Logger | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        resolver: Callable[..., list] | None = None,
+        verify_org: bool = True,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        if isinstance(config, Mapping):
+            from ..config import load_config
+
+            config = load_config(config)
+        self.config = config
+        self.org_url: str = config.org_url.rstrip("/")
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self._resolver = resolver
+        self._log = logger or logging.getLogger("connector_okta.client")
+        self._verify_org = verify_org
+        self._max_body = max_body_bytes
+        self._allowed: set[tuple[str, str, int]] = {_urls.origin(self.org_url)}
+        self._own_session = session is None
+        self._session = session if session is not None else self._make_session()
+        if getattr(config, "https_proxy", None):
+            self._session.proxies.update({"https": config.https_proxy, "http": config.https_proxy})
+        timeout = float(getattr(config, "request_timeout_seconds", 30) or 30)
+        self._timeout = (min(10.0, timeout), timeout)
+        self._stats = Stats()
+        self._limiter = RateLimiter(getattr(config, "rate_limit_share", 0.5), self._clock, self._rng)
+        self._sem = AdaptiveSemaphore(getattr(config, "max_concurrency", 4))
+        self._deadline = self._clock.monotonic() + float(getattr(config, "max_sync_seconds", 3600) or 3600)
+        self._org: _urls.OrgMetadata | None = None
+        self._org_lock = threading.RLock()
+        self._safe_hosts: set[tuple[str, str, int]] = set()
+        self._hosts_lock = threading.Lock()
+        self._auth = self._make_auth(config.auth)
+        self.pagination_stops: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ construction
+
+    def _make_session(self) -> requests.Session:
+        session = OrgSession(self._allowed)
+        retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2,
+                      raise_on_status=False, allowed_methods=None)
+        size = max(4, min(20, int(getattr(self.config, "max_concurrency", 4)) + 2))
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=size)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = USER_AGENT
+        return session
+
+    def _make_auth(self, auth_cfg: Any) -> SSWSAuth | OAuthAuth:
+        method = getattr(auth_cfg, "method", None)
+        if method == "api_token":
+            return SSWSAuth(_reveal(auth_cfg.token))
+        if method == "oauth":
+            key = load_private_key(_reveal(auth_cfg.private_key), getattr(auth_cfg, "key_id", None))
+            return OAuthAuth(
+                org_url=self.org_url,
+                client_id=auth_cfg.client_id,
+                key=key,
+                scopes=list(auth_cfg.scopes),
+                use_dpop=bool(getattr(auth_cfg, "use_dpop", False)),
+                clock=self._clock,
+                post=self._post_token,
+                logger=self._log,
+            )
+        raise ConfigError("auth.method must be 'api_token' or 'oauth'")
+
+    def __repr__(self) -> str:
+        return f"OktaClient(org_url={self.org_url!r}, auth={self._auth!r})"
+
+    def __enter__(self) -> OktaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    # ------------------------------------------------------------------ public surface
+
+    @property
+    def auth(self) -> SSWSAuth | OAuthAuth:
+        return self._auth
+
+    @property
+    def org(self) -> _urls.OrgMetadata | None:
+        """The org metadata once confirmed (after the first request), else ``None``."""
+        return self._org
+
+    def stats(self) -> dict[str, Any]:
+        out = self._stats.snapshot()
+        out["concurrency_limit"] = self._sem.capacity
+        if self.pagination_stops:
+            out["pagination_stops"] = list(self.pagination_stops)
+        return out
+
+    def extend_deadline(self, seconds: float) -> None:
+        """Start a new overall deadline ``seconds`` from now (one client per sync normally needs none)."""
+        self._deadline = self._clock.monotonic() + seconds
+
+    def well_known(self) -> dict[str, Any]:
+        """``GET /.well-known/okta-organization`` (no credential); raises if the host is not an Okta org."""
+        try:
+            resp = self._send("GET", self.org_url + WELL_KNOWN, credential=False, raw=True)
+        except ResponseError as exc:
+            raise UnsafeURLError(
+                f"{self.org_url} did not answer {WELL_KNOWN} with JSON: it is not an Okta org. Check org_url.",
+                request_id=exc.request_id,
+            ) from None
+        if resp.status != 200:
+            raise UnsafeURLError(
+                f"{self.org_url} answered {resp.status} to {WELL_KNOWN}: it is not an Okta org (or is down). "
+                "Check org_url.",
+                status=resp.status,
+                request_id=resp.request_id,
+            )
+        meta = _urls.parse_well_known(
+            resp.json, self.org_url,
+            allow_insecure_http_loopback=bool(getattr(self.config, "allow_insecure_http_loopback", False)),
+        )
+        with self._org_lock:
+            self._org = meta
+            for url in (meta.url, meta.alternate):
+                if url:
+                    self._allowed.add(_urls.origin(url))
+        return dict(resp.json)
+
+    def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> OktaResponse:
+        """GET one resource; raises an :class:`OktaError` subclass on an error answer."""
+        return self._send("GET", path_or_url, params=params)
+
+    def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.get(path_or_url, params).json
+
+    def paginate(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = MAX_PAGES
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield the objects of a list endpoint one page at a time, following ``next`` links verbatim."""
+        url = self._absolute(path)
+        route = route_template(urlsplit(url).path)
+        params = dict(params or {})
+        if "limit" not in params and "limit" not in parse_qs(urlsplit(url).query) and route in PAGE_LIMITS:
+            params["limit"] = PAGE_LIMITS[route]
+        seen_urls: list[str] = []
+        seen_cursors: set[str] = set()
+        pages = 0
+        cur_url, cur_params = url, params or None
+        while True:
+            resp = self._get_page(cur_url, cur_params)
+            items, _key = body_items(resp.json)
+            if items is None:
+                raise ResponseError(
+                    f"GET {route}: expected a list of objects, got {type(resp.json).__name__}",
+                    status=resp.status, request_id=resp.request_id, kind="internal",
+                )
+            pages += 1
+            if not items:
+                return
+            yield items
+            links = resp.links
+            nxt = links.get("next") or body_next(resp.json)
+            if not nxt:
+                return
+            try:
+                nxt = urljoin(resp.url, nxt)
+            except ValueError:
+                nxt = ""  # unparseable: refused below like a foreign host
+            if _urls.origin(nxt) not in self._allowed:
+                raise UnsafeURLError(
+                    f"GET {route}: the next-page link points at {_urls.origin(nxt)[1] or 'an invalid URL'}, not the org "
+                    f"{self.org_url}; refusing to follow it (the data read so far is incomplete).",
+                    request_id=resp.request_id,
+                )
+            self_url = links.get("self") or body_self(resp.json) or resp.url
+            seen_urls.append(resp.url)
+            reason = None
+            if same_url(nxt, self_url) or same_url(nxt, resp.url):
+                reason = "next link equals self"
+            elif any(same_url(nxt, u) for u in seen_urls):
+                reason = "next link repeats an earlier page"
+            else:
+                cursor = cursor_of(nxt)
+                if cursor is not None:
+                    if cursor in seen_cursors:
+                        reason = "repeated cursor"
+                    seen_cursors.add(cursor)
+            if reason:
+                self._log.warning("pagination of %s stopped after %d pages: %s", route, pages, reason)
+                with self._org_lock:
+                    self.pagination_stops.append({"endpoint": route, "pages": pages, "reason": reason})
+                return
+            if pages >= max_pages:
+                raise ResponseError(
+                    f"GET {route}: stopped after {pages} pages (the maximum); the collection is incomplete.",
+                    kind="internal",
+                )
+            cur_url, cur_params = nxt, None
+
+    def _get_page(self, url: str, params: dict[str, Any] | None) -> OktaResponse:
+        """One page; a 500 (Okta's timeout on a large page) is retried once with half the ``limit``."""
+        try:
+            return self._send("GET", url, params=params, retry_500=False)
+        except TransientError as exc:
+            if exc.status != 500:
+                raise
+        self._stats.add("retries")
+        full = url + (("&" if "?" in url else "?") + urlencode(params, doseq=True) if params else "")
+        parts = urlsplit(full)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        try:
+            limit = int(query.get("limit", ["200"])[0])
+        except ValueError:
+            limit = 200
+        query["limit"] = [str(max(1, limit // 2))]
+        smaller = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
+        self._log.info("retrying %s with limit=%s after a 500", route_template(parts.path), query["limit"][0])
+        return self._send("GET", smaller)
+
+    # ------------------------------------------------------------------ the request loop
+
+    def _absolute(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            if _urls.origin(path_or_url) not in self._allowed:
+                raise UnsafeURLError(
+                    f"refusing to send a request to {_urls.origin(path_or_url)[1]}: only the org "
+                    f"{self.org_url} is allowed"
+                )
+            return path_or_url
+        if not path_or_url.startswith("/"):
+            path_or_url = "/" + path_or_url
+        return self.org_url + path_or_url
+
+    def _ensure_host_safe(self, url: str) -> None:
+        org = _urls.origin(url)
+        with self._hosts_lock:
+            if org in self._safe_hosts:
+                return
+        _urls.check_host_addresses(
+            url,
+            allow_loopback=bool(getattr(self.config, "allow_insecure_http_loopback", False)),
+            resolver=self._resolver,
+            via_proxy=bool(getattr(self.config, "https_proxy", None)),
+        )
+        with self._hosts_lock:
+            self._safe_hosts.add(org)
+
+    def _ensure_org(self) -> None:
+        if not self._verify_org or self._org is not None:
+            return
+        with self._org_lock:
+            if self._org is None:
+                self.well_known()
+
+    def _post_token(
+        self, url: str, data: dict[str, str], header_fn: Callable[[str, str], dict[str, str]]
+    ) -> tuple[int, Any, Any]:
+        self._stats.add("token_requests")
+        resp = self._send("POST", url, data=data, credential=False, header_fn=header_fn, raw=True)
+        return resp.status, resp.headers, resp.json
+
+    def _secrets(self) -> list[str]:
+        return self._auth.secrets() if self._auth is not None else []
+
+    def _fail(self, exc: OktaError) -> OktaError:
+        exc.message = scrub(exc.message, self._secrets())
+        exc.args = (exc.message,)
+        return exc
+
+    def _sleep(self, seconds: float, *, rate_limit: bool, route: str) -> None:
+        if seconds <= 0:
+            return
+        if self._clock.monotonic() + seconds > self._deadline:
+            cls = RateLimited if rate_limit else TransientError
+            raise cls(
+                f"GET {route}: waiting {seconds:.0f}s more would pass the sync deadline "
+                f"(max_sync_seconds={getattr(self.config, 'max_sync_seconds', '?')}); the sync stops here."
+            )
+        self._clock.sleep(seconds)
+        self._stats.add("rate_limit_wait" if rate_limit else "backoff_wait", seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(MAX_BACKOFF, 0.5 * 2 ** max(0, attempt - 1)) * (0.5 + self._rng.random() / 2)
+
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        credential: bool = True,
+        header_fn: Callable[[str, str], dict[str, str]] | None = None,
+        raw: bool = False,
+        retry_500: bool = True,
+    ) -> OktaResponse:
+        url = self._absolute(path_or_url)
+        try:
+            self._ensure_host_safe(url)
+            if credential:
+                self._ensure_org()
+        except OktaError as exc:
+            raise self._fail(exc) from None
+        route = route_template(urlsplit(url).path)
+        bucket = bucket_for(method, route)
+        transient = throttle = concurrency = unauthorized = redirects = 0
+        last_rid: str | None = None
+        retry_count = 0
+        while True:
+            if self._clock.monotonic() > self._deadline:
+                raise self._fail(TransientError(
+                    f"{method} {route}: the sync deadline (max_sync_seconds) has passed; stopping."
+                ))
+            if credential:
+                try:
+                    self._auth.prepare()  # (re)mint a token before taking a slot: minting needs one too
+                except OktaError as exc:
+                    raise self._fail(exc) from None
+            key = self._limiter.key_for(bucket, route)
+            while True:
+                wait = self._limiter.reserve(key)
+                if wait <= 0:
+                    break
+                self._sleep(wait, rate_limit=True, route=route)
+            self._sem.acquire()
+            sem_ok = True
+            observed = False
+            wait_then_retry: tuple[float, bool, bool] | None = None  # (seconds, rate-limit wait?, a retry?)
+            try:
+                headers = {"Accept": "application/json"}
+                if retry_count:
+                    headers["X-Okta-Retry-Count"] = str(retry_count)
+                    if last_rid:
+                        headers["X-Okta-Retry-For"] = last_rid
+                fn = self._auth.headers if credential else header_fn
+                self._stats.request(bucket, route)
+                try:
+                    r = self._session.request(
+                        method, url, params=params, data=data, headers=headers, auth=_HeaderAuth(fn),
+                        timeout=self._timeout, allow_redirects=False, stream=True,
+                    )
+                    arrived = self._clock.monotonic()
+                    try:
+                        content = self._read_body(r, route)
+                    finally:
+                        r.close()
+                except requests.RequestException as exc:
+                    err = self._transport_error(exc, method, route)
+                    if transient >= TRANSIENT_RETRIES:
+                        raise self._fail(err) from None
+                    transient += 1
+                    self._log.info("%s %s failed (%s); retrying", method, route, type(exc).__name__)
+                    wait_then_retry = (self._backoff(transient), False, True)
+                    raise _Retry from None
+                key = self._limiter.observe(key, route, r.headers, arrived)
+                observed = True
+                status = r.status_code
+                self._stats.status(status)
+                rid = r.headers.get("X-Okta-Request-Id")
+                last_rid = rid or last_rid
+                self._log.debug("%s %s -> %s (%s)", method, route, status, rid)
+
+                if status == 429:
+                    self._stats.add("throttled")
+                    if RateHeaders.parse(r.headers).is_concurrency:
+                        # the org-wide concurrency limit: fewer requests in flight, a short pause, not a window
+                        self._stats.add("concurrency_throttled")
+                        sem_ok = False
+                        cap = self._sem.shrink()
+                        if concurrency < CONCURRENCY_RETRIES:
+                            concurrency += 1
+                            self._log.info("concurrency limit hit on %s; %d request(s) in flight from now", route, cap)
+                            wait_then_retry = (self._limiter.concurrency_pause(concurrency), True, True)
+                            raise _Retry
+                    elif throttle < THROTTLE_RETRIES:
+                        throttle += 1
+                        wait = self._limiter.wait_after_429(key, r.headers, arrived, throttle)
+                        self._log.info("rate limited on %s; waiting %.1fs", route, wait)
+                        wait_then_retry = (arrived + wait - self._clock.monotonic(), True, True)
+                        raise _Retry
+                    raise self._fail(classify(429, self._json_or_none(content), r.headers, path=route,
+                                              route=route, pipeline=self._pipeline(), oauth=self._auth.is_oauth))
+
+                if status in (301, 302, 303, 307, 308) and r.headers.get("Location"):
+                    try:
+                        target = urljoin(url, r.headers["Location"])
+                    except ValueError:
+                        target = ""
+                    if _urls.origin(target) not in self._allowed:
+                        raise self._fail(UnsafeURLError(
+                            f"{method} {route}: Okta redirected to {_urls.origin(target)[1]}, another host; "
+                            "refusing to follow (no credential is sent off the org).",
+                            status=status, request_id=rid,
+                        ))
+                    if redirects >= 3:
+                        raise self._fail(ResponseError(f"{method} {route}: too many redirects", status=status))
+                    redirects += 1
+                    url, params = target, None
+                    if status == 303:
+                        method, data = "GET", None
+                    wait_then_retry = (0.0, False, False)  # following a redirect is not a retry
+                    raise _Retry
+
+                body, body_error = self._parse_body(content, r, route)
+                retryable = status in RETRY_STATUSES and (retry_500 or status != 500)
+                if body_error is not None and status < 400:
+                    retryable = body_error.kind == "transient"
+                if retryable and transient < TRANSIENT_RETRIES:
+                    transient += 1
+                    self._log.info("%s %s answered %s; retrying", method, route, status)
+                    wait_then_retry = (self._backoff(transient), False, True)
+                    raise _Retry
+                if body_error is not None and status < 400:
+                    raise self._fail(body_error)
+
+                if status == 401 and credential and unauthorized < 2 and self._auth.on_unauthorized(r.headers, body):
+                    unauthorized += 1  # a nonce learnt or a token to re-mint: the loop re-mints before retrying
+                    wait_then_retry = (0.0, False, True)
+                    raise _Retry
+
+                response = OktaResponse(
+                    status=status,
+                    headers=r.headers,
+                    json=body,
+                    url=r.url or url,
+                    request_id=rid,
+                    link_values=tuple(link_header_values(r)),
+                )
+                if status >= 400 and not raw:
+                    raise self._fail(classify(status, body, r.headers, path=route, route=route,
+                                              pipeline=self._pipeline(), oauth=self._auth.is_oauth))
+                return response
+            except _Retry:
+                pass
+            finally:
+                if not observed:
+                    self._limiter.release(key)
+                self._sem.release(sem_ok)
+            # out of the slot: wait (if needed) and try again
+            assert wait_then_retry is not None
+            seconds, is_rate_limit, is_retry = wait_then_retry
+            if is_retry:
+                retry_count += 1
+                self._stats.add("retries")
+            self._sleep(seconds, rate_limit=is_rate_limit, route=route)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _pipeline(self) -> str | None:
+        return self._org.pipeline if self._org else None
+
+    def _transport_error(self, exc: requests.RequestException, method: str, route: str) -> OktaError:
+        name = type(exc).__name__
+        if isinstance(exc, requests.Timeout):
+            return TransientError(
+                f"{method} {route}: Okta did not answer within request_timeout_seconds "
+                f"({self._timeout[1]:.0f}s); try again later or raise the timeout."
+            )
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            return TransientError(f"{method} {route}: the response was cut off ({name}); try again later.")
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return NetworkError(f"{method} {route}: the proxy refused the connection ({name}); check https_proxy.")
+        if isinstance(exc, requests.exceptions.SSLError):
+            return NetworkError(
+                f"{method} {route}: TLS failed ({name}); check org_url and any TLS-intercepting proxy."
+            )
+        return NetworkError(
+            f"{method} {route}: cannot connect to {self.org_url} ({name}); check org_url, DNS, firewall and proxy."
+        )
+
+    def _read_body(self, r: requests.Response, route: str) -> bytes:
+        declared = r.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self._max_body:
+            raise ResponseError(f"GET {route}: the response is {declared} bytes, over the {self._max_body} limit",
+                                status=r.status_code, kind="internal")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in r.iter_content(65536):
+            size += len(chunk)
+            if size > self._max_body:
+                raise ResponseError(f"GET {route}: the response is over the {self._max_body}-byte limit",
+                                    status=r.status_code, kind="internal")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _json_or_none(content: bytes) -> Any:
+        try:
+            return json.loads(content) if content else None
+        except ValueError:
+            return None
+
+    def _parse_body(self, content: bytes, r: requests.Response, route: str) -> tuple[Any, ResponseError | None]:
+        if not content.strip():
+            return None, None
+        try:
+            return json.loads(content), None
+        except ValueError:
+            pass
+        ctype = (r.headers.get("Content-Type") or "").lower()
+        rid = r.headers.get("X-Okta-Request-Id")
+        if "json" in ctype:
+            return None, ResponseError(
+                f"GET {route}: the JSON response is truncated or malformed; try again later.",
+                status=r.status_code, request_id=rid, kind="transient",
+            )
+        return None, ResponseError(
+            f"GET {route}: the answer is not JSON ({ctype or 'no content type'}); is org_url an Okta org, or is a "
+            "proxy or captive portal in the way?",
+            status=r.status_code, request_id=rid, kind="internal",
+        )
+
+
+__all__ = ["OktaClient", "OktaResponse", "OrgSession", "NotFound"]

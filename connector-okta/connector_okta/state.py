@@ -1,0 +1,130 @@
+"""The sync state handed back to the host (``STATE``) and how the next sync reads it.
+
+Incremental sync, as chosen here (issue 8):
+
+- A **full** sync reads everything. It records, for the next sync: high-water marks (the largest
+  ``lastUpdated`` of users, groups and devices, the largest ``lastMembershipUpdated`` of groups), a digest of
+  the small collections the checks read (org settings, policies and rules, apps, authenticators, zones, ...),
+  a digest of the config that shapes results, and every check result it emitted.
+- The next sync reads the small collections again (they are cheap and every check reads them), then asks
+  Okta for what changed since the marks: ``/api/v1/users?filter=lastUpdated gt "<mark>"`` (a filter covers
+  every status, DEPROVISIONED included), ``/api/v1/groups?filter=lastUpdated gt "<m>" or
+  lastMembershipUpdated gt "<m>"`` and ``/api/v1/devices?search=lastUpdated gt "<m>"`` (one request each).
+- If nothing changed (same small-collection digest, empty deltas) the sync is **incremental**: it emits the
+  small collections, no users, groups or memberships, and the stored check results unchanged. Two syncs of an
+  unchanged org therefore give identical results, and the second costs the small collections plus three
+  requests.
+- If anything changed, the checks need the whole population (user checks aggregate over every user), so the
+  sync reads the large collections in full, re-runs every check, and is reported as **full**.
+- Every ``full_sync_every``-th sync is full anyway, so deletions, changes Okta's filters do not reveal (app
+  assignments, per-object reads of the checks' fan-out) and the passing of time (inactivity) are seen.
+- A sync that was not complete (partial or failed) leaves ``needs_full`` so the next one is full.
+
+``SYNC_STATUS`` and the state both carry ``sync_mode``; the host applies snapshot semantics (gone assets,
+resolved findings) only to a succeeded **full** sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STATE_VERSION = 1
+
+
+def digest(values: Iterable[Any]) -> str:
+    h = hashlib.sha256()
+    for v in values:
+        h.update(json.dumps(v, sort_keys=True, separators=(",", ":"), default=str).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass
+class HighWater:
+    """Largest timestamps seen (Okta ISO-8601 strings compare in time order: fixed width, UTC ``Z``)."""
+
+    marks: dict[str, str] = field(default_factory=dict)
+
+    def see(self, key: str, value: Any) -> None:
+        if isinstance(value, str) and value and value > self.marks.get(key, ""):
+            self.marks[key] = value
+
+
+@dataclass
+class PriorState:
+    """What the previous sync left, validated."""
+
+    sync_count: int = 0
+    syncs_since_full: int = 0
+    org_uid: str | None = None
+    config_digest: str | None = None
+    kept_digest: str | None = None
+    high_water: dict[str, str] = field(default_factory=dict)
+    check_results: list[dict[str, Any]] | None = None
+    needs_full: bool = True
+
+    @classmethod
+    def load(cls, raw: Mapping[str, Any] | None) -> PriorState:
+        if not isinstance(raw, Mapping) or raw.get("version") != STATE_VERSION:
+            return cls()
+        try:
+            hw = raw.get("high_water") or {}
+            results = raw.get("check_results")
+            return cls(
+                sync_count=int(raw.get("sync_count") or 0),
+                syncs_since_full=int(raw.get("syncs_since_full") or 0),
+                org_uid=raw.get("org_uid"),
+                config_digest=raw.get("config_digest"),
+                kept_digest=raw.get("kept_digest"),
+                high_water={str(k): str(v) for k, v in dict(hw).items() if isinstance(v, str)},
+                check_results=list(results) if isinstance(results, list) else None,
+                needs_full=bool(raw.get("needs_full", False)),
+            )
+        except (TypeError, ValueError):
+            return cls()
+
+    def full_reason(self, *, org_uid: str, config_digest: str, full_sync_every: int) -> str | None:
+        """Why the next sync must be full, or None when an incremental one may do."""
+        if self.needs_full or self.check_results is None or not self.high_water:
+            return "no complete previous sync"
+        if self.org_uid != org_uid:
+            return "the state belongs to another org"
+        if self.config_digest != config_digest:
+            return "the configuration changed"
+        if full_sync_every <= 1 or self.syncs_since_full + 1 >= full_sync_every:
+            return f"periodic full sync (every {max(1, full_sync_every)} syncs)"
+        return None
+
+
+def new_state(
+    *,
+    prior: PriorState,
+    mode: str,
+    complete: bool,
+    org_uid: str | None,
+    config_digest: str,
+    kept_digest: str | None,
+    high_water: Mapping[str, str],
+    check_results: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    count = prior.sync_count + 1
+    if not complete:
+        # keep the marks of the last complete sync out: the next sync reads everything
+        return {"version": STATE_VERSION, "sync_count": count, "syncs_since_full": 0, "needs_full": True,
+                "sync_mode": mode, "org_uid": org_uid}
+    return {
+        "version": STATE_VERSION,
+        "sync_count": count,
+        "syncs_since_full": 0 if mode == "full" else prior.syncs_since_full + 1,
+        "needs_full": False,
+        "sync_mode": mode,
+        "org_uid": org_uid,
+        "config_digest": config_digest,
+        "kept_digest": kept_digest,
+        "high_water": dict(high_water),
+        "check_results": check_results or [],
+    }
