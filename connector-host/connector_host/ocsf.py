@@ -296,10 +296,19 @@ def validation_errors(event: Mapping[str, Any]) -> list[str]:
     if not isinstance(class_uid, int) or class_uid not in CLASSES:
         return [f"class_uid {class_uid!r} is not one of the OCSF classes we validate ({sorted(CLASSES)})"]
     errors = class_validator(class_uid).iter_errors(event)
-    return [
+    problems = [
         f"{'/'.join(map(str, e.absolute_path)) or '<event>'}: {e.message[:300]}"
         for e in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
     ]
+    declared = event.get("metadata", {}).get("profiles") if isinstance(event.get("metadata"), Mapping) else None
+    compiled = set(class_schema(class_uid).get("x-ocsf", {}).get("profiles", []))
+    if isinstance(declared, list):
+        extra = sorted(str(p) for p in declared if p not in compiled)
+        if extra:
+            problems.append(
+                f"metadata/profiles: {extra} not supported: these schemas were compiled with {sorted(compiled)}"
+            )
+    return problems
 
 
 def validate_event(event: Mapping[str, Any]) -> None:

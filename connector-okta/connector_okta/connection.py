@@ -54,22 +54,24 @@ FAILURE_KINDS = {
 TEST_DEADLINE_SECONDS = 120
 
 
-def _probe_fields(probe: Any) -> tuple[str, str, str | None, str | None] | None:
-    """``(name, path, scope, pipeline)`` from a tuple, a dict or an object with those attributes."""
+def _probe_fields(probe: Any) -> tuple[str, str, str | None, str | None, str | None] | None:
+    """``(name, path, scope, pipeline, admin_role)`` from a tuple, a dict or an object with those attributes."""
     if isinstance(probe, Mapping):
-        name, path, scope, pipeline = probe.get("name"), probe.get("path"), probe.get("scope"), probe.get("pipeline")
+        values = [probe.get(k) for k in ("name", "path", "scope", "pipeline", "admin_role")]
     elif isinstance(probe, (tuple, list)):
         if len(probe) < 2:
             return None
-        name, path = probe[0], probe[1]
-        scope = probe[2] if len(probe) > 2 else None
-        pipeline = probe[3] if len(probe) > 3 else None
+        values = list(probe[:5]) + [None] * (5 - len(probe[:5]))
     else:
-        name, path = getattr(probe, "name", None), getattr(probe, "path", None)
-        scope, pipeline = getattr(probe, "scope", None), getattr(probe, "pipeline", None)
+        values = [getattr(probe, k, None) for k in ("name", "path", "scope", "pipeline", "admin_role")]
+    name, path, scope, pipeline, role = values
     if not isinstance(name, str) or not isinstance(path, str):
         return None
-    return name, path, scope if isinstance(scope, str) else None, pipeline if isinstance(pipeline, str) else None
+
+    def text(v: Any) -> str | None:
+        return v if isinstance(v, str) and v else None
+
+    return name, path, text(scope), text(pipeline), text(role)
 
 
 def _result(started: float, **fields: Any) -> dict[str, Any]:
@@ -157,7 +159,8 @@ def _run(
                 return _fail(started, exc, secrets + client.auth.secrets(), org=org)
             raise
 
-        capabilities = _probe_all(client, probes if probes is not None else DEFAULT_PROBES, meta.pipeline)
+        capabilities = _probe_all(client, probes if probes is not None else DEFAULT_PROBES, meta.pipeline,
+                                  oauth=config.auth.method == "oauth")
         if any(c["status"] == "error" and c.get("kind") == "credentials" for c in capabilities) and not any(
             c["status"] == "ok" for c in capabilities
         ):
@@ -245,7 +248,11 @@ def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str,
             try:
                 identity["roles"] = _role_types(client.get(f"/api/v1/users/{me['id']}/roles").json)
             except (PermissionDenied, NotFound, FeatureNotAvailable) as exc:
-                warnings.append(f"could not read the admin roles of {identity['login'] or 'the token user'}: {exc}")
+                warnings.append(
+                    f"could not read the admin roles of {identity['login'] or 'the token user'} "
+                    f"({exc.error_code or exc.status}); reading admin roles usually needs a Super Administrator, so the "
+                    "Super Admin check of the token user is skipped."
+                )
             else:
                 _super_admin_warning(identity["roles"], warnings, f"The token's user {identity['login']}")
                 if not identity["roles"]:
@@ -264,7 +271,10 @@ def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str,
     try:
         identity["roles"] = _role_types(client.get(f"/oauth2/v1/clients/{config.auth.client_id}/roles").json)
     except (PermissionDenied, NotFound, FeatureNotAvailable) as exc:
-        warnings.append(f"could not read the service app's admin roles: {exc}")
+        warnings.append(
+            f"could not read the service app's admin roles ({exc.error_code or exc.status}); grant "
+            "okta.roles.read to see them."
+        )
     else:
         _super_admin_warning(identity["roles"], warnings, f"The service app {config.auth.client_id}")
         if not identity["roles"]:
@@ -274,14 +284,14 @@ def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str,
     return identity
 
 
-def _probe_all(client: Any, probes: list[Any], pipeline: str | None) -> list[dict[str, Any]]:
+def _probe_all(client: Any, probes: list[Any], pipeline: str | None, *, oauth: bool) -> list[dict[str, Any]]:
     capabilities: list[dict[str, Any]] = []
     seen: set[str] = set()
     for probe in probes:
         fields = _probe_fields(probe)
         if fields is None:
             continue
-        name, path, scope, probe_pipeline = fields
+        name, path, scope, probe_pipeline, admin_role = fields
         if "{" in path or name in seen:
             continue  # sub-resources need a parent id; their parent's probe covers the scope
         seen.add(name)
@@ -292,6 +302,10 @@ def _probe_all(client: Any, probes: list[Any], pipeline: str | None) -> list[dic
             cap.update(status="not_available", detail="Identity Engine only; this org runs Classic Engine")
             capabilities.append(cap)
             continue
+        if pipeline == "idx" and probe_pipeline == "v1":
+            cap.update(status="not_available", detail="Classic Engine only; this org runs Identity Engine")
+            capabilities.append(cap)
+            continue
         try:
             client.get(path, params={"limit": 1})
         except PermissionDenied as exc:
@@ -300,11 +314,12 @@ def _probe_all(client: Any, probes: list[Any], pipeline: str | None) -> list[dic
                 cap.update(status="missing_scope", detail=f"grant {missing} to the service app", scope=missing,
                            missing_scopes=[missing] if missing else [])
             else:
-                cap.update(
-                    status="forbidden",
-                    detail=f"the credential's admin lacks the role to read {name} ({exc.error_code or 403})"
-                    + (f"; with OAuth it also needs {scope}" if scope else ""),
-                )
+                needs = f" (needs {admin_role})" if admin_role else ""
+                who = "the service app's admin role" if oauth else "the token's admin"
+                detail = f"{who} may not read {name}{needs} ({exc.error_code or 403})"
+                if oauth and scope:
+                    detail += f"; the app also needs the scope {scope}"
+                cap.update(status="forbidden", detail=detail)
             cap["request_id"] = exc.request_id
         except (FeatureNotAvailable, NotFound) as exc:
             cap.update(status="not_available", detail=f"not available on this org: {exc.message}")

@@ -99,6 +99,9 @@ class Resource:
     by_parent: bool = False  # kept grouped by parent id (Collection.by_parent)
     fanout: bool = False  # per-parent reads spend the fan-out budget (may end incomplete)
     admin_role: str = "READ_ONLY_ADMIN"  # least admin role documented to read it
+    # streamed sub-collections: the key under which the check engine's visit() sees the parent id
+    # (a shallow copy of the object gets it; the emitted record is the object as served)
+    visit_parent_key: str | None = None
     note: str = ""
 
     def variants_for(self, pipeline: str | None) -> list[dict[str, Any]]:
@@ -212,12 +215,14 @@ RESOURCES: tuple[Resource, ...] = (
              note="one request per group, within the fan-out budget: incomplete (with why) when it runs out"),
     Resource("app_users", "/api/v1/apps/{parent_id}/users", None, "okta.apps.read", "apps",
              params=_p(limit="500"), parent="apps", mode="streamed", phase="stream", emit="relationship",
+             visit_parent_key="appId",
              relation=Relation("assigned_to", End("user"), End("app", "parent"),
                                ("scope", "status", "syncState"))),
     Resource("users", "/api/v1/users", "user", "okta.users.read", "users", params=_p(limit="200"),
              variants=USERS_FULL_VARIANTS, mode="streamed", phase="stream"),
     Resource("group_members", "/api/v1/groups/{parent_id}/users", None, "okta.groups.read", "groups",
              params=_p(limit="1000"), parent="groups", mode="streamed", phase="stream", emit="relationship",
+             visit_parent_key="groupId",
              relation=Relation("member_of", End("user"), End("group", "parent"))),
     Resource("devices", "/api/v1/devices", "device", "okta.devices.read", "devices", params=_p(limit="200"),
              pipelines=OIE, mode="streamed", phase="stream"),

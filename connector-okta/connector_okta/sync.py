@@ -431,6 +431,8 @@ class SyncRun:
                 if isinstance(item.get("id"), str):
                     outcome.parent_of[item["id"]] = parent_id
         elif self.engine is not None and res.name in self.engine_streams:
+            if parent_id is not None and res.visit_parent_key:
+                item = {**item, res.visit_parent_key: parent_id}
             try:
                 results = list(self.engine.visit(res.name, item))
             except Exception as exc:  # noqa: BLE001

@@ -171,6 +171,20 @@ class AuthService:
             return self._oauth(scheme, credential, method, path, headers)
         raise okta_error("E0000011")
 
+    def principal_key(self, headers: Mapping[str, str]) -> str | None:
+        """The rate-limit principal a request claims to be (unverified), so that responses sent before
+        authentication (injected faults) show the same per-token headers as the others."""
+        scheme, _, credential = (headers.get("Authorization") or "").strip().partition(" ")
+        credential = credential.strip()
+        if scheme == "SSWS" and credential:
+            grant = self._org().tokens.get(credential)
+            return f"token:{grant.token_id}" if grant is not None else None
+        if scheme in ("Bearer", "DPoP") and credential:
+            with self._lock:
+                issued = self._issued.get(credential)
+            return f"client:{issued.client_id}" if issued is not None else None
+        return None
+
     def _ssws(self, token: str) -> Principal:
         org = self._org()
         grant = org.tokens.get(token)

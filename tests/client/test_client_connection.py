@@ -174,3 +174,24 @@ def test_unexpected_exception_never_escapes(okta):
 
     r = connection.test_connection(base_config(), client_factory=boom)
     assert r["status"] == "failed" and r["failure_kind"] == "internal" and TOKEN not in json.dumps(r)
+
+
+def test_probe_pipeline_and_admin_role_from_resources(okta, factory):
+    mock_ssws_org(okta)
+    okta.get(f"{ORG}/api/v1/logStreams", status_code=403, json={"errorCode": "E0000006"})
+    probes = [{"name": "org_factors", "path": "/api/v1/org/factors", "scope": "okta.orgs.read", "pipeline": "v1"},
+              {"name": "log_streams", "path": "/api/v1/logStreams", "scope": "okta.logStreams.read",
+               "pipeline": None, "admin_role": "SUPER_ADMIN"}]
+    r = connection.test_connection(base_config(), probes=probes, client_factory=factory)
+    assert caps(r) == {"org_factors": "not_available", "log_streams": "forbidden"}
+    detail = r["capabilities"][1]["detail"]
+    assert "SUPER_ADMIN" in detail and "scope" not in detail  # an API token has no scopes to grant
+    assert not [h for h in okta.request_history if h.path == "/api/v1/org/factors"]
+
+
+def test_with_the_connectors_own_probe_list(okta, factory):
+    resources = pytest.importorskip("connector_okta.resources")
+    mock_ssws_org(okta)
+    r = connection.test_connection(base_config(), probes=resources.probes(), client_factory=factory)
+    assert r["status"] == "succeeded"
+    assert len(r["capabilities"]) == len([p for p in resources.probes() if "{" not in p["path"]])

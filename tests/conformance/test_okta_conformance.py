@@ -74,9 +74,9 @@ class OktaSandboxTarget:
 
     @contextlib.contextmanager
     def crash(self) -> Iterator[None]:
-        """Every request after the first few is answered by a TCP reset (the org "goes away" mid-sync)."""
+        """The user list, read mid-sync, answers every request with a TCP reset (retries included)."""
         saved = self.sb.faults
-        self.sb.faults = faults.Faults.of([faults.Fault("reset", path="*", after=6, count=None)])
+        self.sb.faults = faults.Faults.of([faults.Fault("reset", path="/api/v1/users", after=0, count=None)])
         try:
             yield
         finally:
@@ -88,7 +88,7 @@ class OktaSandboxTarget:
 
 @pytest.fixture(scope="module")
 def okta_target() -> Iterator[OktaSandboxTarget]:
-    sb = okta_sandbox_server.Sandbox(generator.generate("default", users=30)).start()
+    sb = okta_sandbox_server.Sandbox(generator.generate("default", users=30), time_scale=60).start()
     not_okta = ThreadingHTTPServer(("127.0.0.1", 0), _NotOkta)
     thread = threading.Thread(target=not_okta.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -132,3 +132,17 @@ def test_profile_requires_the_asset_uid_place(profile_errors):
     broken = copy.deepcopy(rule)
     del broken["unmapped"]["source"]["uid"]
     assert profile_errors("asset", broken)
+
+
+def test_profiles_other_than_the_compiled_ones_are_reported(user_event):
+    event = copy.deepcopy(user_event)
+    event["metadata"]["profiles"] = ["cloud", "datetime"]
+    assert any("datetime" in p for p in _problems(event))
+
+
+def test_profile_requires_cloud_profile_and_tenant(user_event, profile_errors):
+    for change in (lambda e: e.pop("cloud"), lambda e: e["metadata"].update(profiles=[]),
+                   lambda e: e["cloud"].pop("org")):
+        event = copy.deepcopy(user_event)
+        change(event)
+        assert profile_errors("asset", event)

@@ -131,3 +131,24 @@ def test_serving_100k_users_walk_keeps_memory_flat(sandbox):
     counts = sb.org.users.status_counts()
     assert n == 100_000 - counts["DEPROVISIONED"]
     assert _rss_mb() - before < 40
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [None, 'status eq "DEPROVISIONED"', 'status eq "ACTIVE" or status eq "SUSPENDED"',
+     'lastUpdated gt "{mid}"', 'lastUpdated ge "{mid}" and (status eq "ACTIVE" or status eq "DEPROVISIONED")',
+     'lastUpdated lt "{mid}"'],
+)
+def test_lazy_users_fast_path_agrees_with_plain_evaluation(expr):
+    from okta_sandbox.filters import compile_filter
+    from okta_sandbox.routes import user_indices
+
+    users = generator.generate("default", users=400).users
+    users.touch(5, status="SUSPENDED")
+    mid = sorted(u["lastUpdated"] for u in users)[200]
+    expr = expr.format(mid=mid) if expr else None
+    plain = list(users)  # a plain list: no per-user indexes
+    pred = compile_filter(expr) if expr else (lambda u: u["status"] != "DEPROVISIONED")
+    expected = [i for i, u in enumerate(plain) if pred(u)]
+    assert list(user_indices(users, expr)) == expected == list(user_indices(plain, expr))
+    assert 0 < len(expected) < 400

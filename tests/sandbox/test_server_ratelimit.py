@@ -115,3 +115,12 @@ def test_concurrency_limit_answers_429_with_zero_limit_and_remaining(sandbox):
     assert results[0].status_code == 200
     assert sb.stats()["throttled_by_kind"] == {"concurrency": 1}
     assert requests.get(sb.url + "/api/v1/users", headers=SUPER, timeout=5).status_code == 200
+
+
+def test_fault_responses_show_the_same_per_token_limit(sandbox):
+    sb = sandbox(org=small_org(), faults=[Fault("error", "/api/v1/users", after=1)])
+    ok = requests.get(sb.url + "/api/v1/users", headers=SUPER, timeout=5)
+    failed = requests.get(sb.url + "/api/v1/users", headers=SUPER, timeout=5)
+    assert failed.status_code == 500
+    assert ok.headers["X-Rate-Limit-Limit"] == failed.headers["X-Rate-Limit-Limit"] == "300"
+    assert ok.headers["X-Rate-Limit-Reset"] == failed.headers["X-Rate-Limit-Reset"]

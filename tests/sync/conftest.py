@@ -212,6 +212,7 @@ class FakeEngine:
         self.visits: dict[str, int] = {}
         self._streams = streams
         self.order: list[str] = []
+        self.seen: dict[str, list[dict]] = {}
 
     def required_collections(self) -> set[str]:
         return {"policies", "policy_rules", "authenticators", "zones", "apps", "user_roles"}
@@ -225,6 +226,7 @@ class FakeEngine:
 
     def visit(self, stream: str, item: dict) -> Iterator[dict]:
         self.visits[stream] = self.visits.get(stream, 0) + 1
+        self.seen.setdefault(stream, []).append(item)
         if item.get("status") == "LOCKED_OUT":
             yield {"check_id": "fake-locked", "status": "fail", "resource": {"type": "user", "uid": item["id"]},
                    "message": "locked", "evidence": {"status": "LOCKED_OUT"}, "profile": "baseline"}

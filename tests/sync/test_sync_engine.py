@@ -337,3 +337,14 @@ def test_parallel_pages_reports_errors_per_job():
     out = list(parallel_pages(range(4), pages, 2))
     assert sorted(j for k, j, _ in out if k == "done") == [0, 1, 3]
     assert [j for k, j, _ in out if k == "error"] == [2]
+
+
+def test_streamed_sub_collections_are_visited_with_their_parent_id(run_fake, fake_org):
+    msgs, _, engine = run_fake(fake_org, engine_kw={"streams": ("users", "group_members", "app_users")})
+    members = engine.seen["group_members"]
+    assert len(members) == sum(len(v) for v in fake_org.group_members.values())
+    assert {(m["groupId"], m["id"]) for m in members} == {
+        (g, u) for g, us in fake_org.group_members.items() for u in us}
+    assert {m["appId"] for m in engine.seen["app_users"]} == {a["id"] for a in fake_org.apps}
+    # the emitted records are the objects as served (no added keys)
+    assert all("groupId" not in r["data"] for r in records(msgs, "users"))

@@ -14,10 +14,11 @@ import jsonschema
 
 #: Keywords a form renderer cannot draw (after Airbyte's spec rules): combinators other than a
 #: discriminated oneOf, conditionals, pattern/dependent keys, tuple and evaluation keywords, dynamic refs.
+#: Pure value constraints (pattern, propertyNames, contains, min/max...) are fine: a form validates them.
 FORBIDDEN_KEYWORDS = (
     "anyOf", "allOf", "not", "if", "then", "else", "patternProperties", "dependentSchemas",
     "dependentRequired", "dependencies", "prefixItems", "unevaluatedProperties", "unevaluatedItems",
-    "contains", "propertyNames", "$dynamicRef", "$recursiveRef",
+    "$dynamicRef", "$recursiveRef",
 )
 
 _SECRET_WORDS = {"password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"}

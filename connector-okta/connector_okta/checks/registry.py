@@ -6,7 +6,6 @@ Metadata (title, severity, collections, thresholds...) lives in ``catalog.toml``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from .context import CheckContext
 
@@ -56,7 +55,3 @@ def load_all() -> None:
         users,
     )
 
-
-def registered() -> dict[str, Any]:
-    load_all()
-    return {**ORG_CHECKS, **{k: v for k, v in STREAM_CHECKS.items()}}
