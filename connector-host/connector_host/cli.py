@@ -16,29 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .config_secrets import (
-    ENV_SECRET_KEY,
-    ENV_SECRET_KEY_FILE,
-    Path_,
-    Redactor,
-    SecretError,
-    delete_path,
-    encrypt_ref,
-    encryption_available,
-    env_ref,
-    file_ref,
-    format_path,
-    get_path,
-    is_ref,
-    mask_config,
-    parse_path,
-    resolve_ref,
-    schema_types_at,
-    set_path,
-)
+from .config_secrets import ENV_SECRET_KEY, Redactor, SecretError, mask_config
 from .facade import Connector
 from .loader import Registry, UnknownConnector, load_connectors
 from .runner import ConfigProblem, ProgressEvent, Runner
+from .service import ConfigInputError, build_config, check_config, interval_for
 from .store import NotFound, Store, StoreError, SyncInProgress, SyncRecord, default_store_path
 
 EXIT_OK = 0
@@ -68,7 +50,6 @@ environment:
 """
 
 SYNC_EXIT = {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
-UNRESOLVED = "unresolved-secret-placeholder"
 log = logging.getLogger("connector_host")
 
 
@@ -162,108 +143,31 @@ class ProgressDisplay:
         self.stream.flush()
 
 
-# --------------------------------------------------------------------------------------------- config parsing
+# --------------------------------------------------------------------------------------------- config input
 
 
-def _coerce(schema: Mapping[str, Any], path: Path_, raw: str) -> Any:
-    types = schema_types_at(schema, path)
-    text = raw.strip()
-    if types and types <= {"string"}:
-        return raw
-    if "boolean" in types and text.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
-        return text.lower() in ("true", "yes", "on", "1")
-    if "integer" in types:
-        try:
-            return int(text)
-        except ValueError:
-            pass
-    if "number" in types:
-        try:
-            return float(text)
-        except ValueError:
-            pass
-    if types & {"array", "object"} or not types:
-        try:
-            return json.loads(text)
-        except ValueError:
-            if "array" in types:
-                return [p.strip() for p in text.split(",") if p.strip()]
-    if "null" in types and text.lower() in ("null", "none"):
-        return None
-    return raw
+def _assignments(items: Sequence[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in items or []:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"{option} takes KEY=VALUE, got {text.split('=')[0]!r}")
+        out[key.strip()] = value
+    return out
 
 
-def _split_assignment(text: str, option: str) -> tuple[Path_, str]:
-    key, sep, value = text.partition("=")
-    if not sep:
-        raise CliError(f"{option} takes KEY=VALUE, got {text.split('=')[0]!r}")
+def config_from_args(connector: Connector, base: Mapping[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """--set / --unset / --secret-env / --secret-file applied to a stored config (see service.build_config)."""
     try:
-        return parse_path(key), value
-    except ValueError as e:
-        raise CliError(f"{option}: {e}") from None
-
-
-def apply_config_args(
-    connector: Connector, config: dict[str, Any], args: argparse.Namespace
-) -> tuple[dict[str, Any], list[Path_]]:
-    """Apply --set/--unset/--secret-env/--secret-file/--secret to a stored config; returns it and secret paths set."""
-    schema = connector.config_schema()
-    secrets = connector.secret_paths()
-    touched: list[Path_] = []
-    for key in getattr(args, "unset", None) or []:
-        delete_path(config, parse_path(key))
-    for item in args.set or []:
-        path, value = _split_assignment(item, "--set")
-        if path in secrets:
-            if not encryption_available():
-                raise CliError(
-                    f"{format_path(path)} is a secret and is never stored in clear: pass it with "
-                    f"--secret-env {format_path(path)}=ENV_VAR or --secret-file {format_path(path)}=PATH, "
-                    f"or set {ENV_SECRET_KEY} (or {ENV_SECRET_KEY_FILE}) to store it encrypted"
-                )
-            set_path(config, path, encrypt_ref(value))
-            touched.append(path)
-        else:
-            set_path(config, path, _coerce(schema, path, value))
-    for item in args.secret_env or []:
-        path, var = _split_assignment(item, "--secret-env")
-        _must_be_secret(path, secrets)
-        set_path(config, path, env_ref(var.strip()))
-        touched.append(path)
-    for item in args.secret_file or []:
-        path, file = _split_assignment(item, "--secret-file")
-        _must_be_secret(path, secrets)
-        set_path(config, path, file_ref(file.strip()))
-        touched.append(path)
-    return config, touched
-
-
-def _must_be_secret(path: Path_, secrets: list[Path_]) -> None:
-    if path not in secrets:
-        known = ", ".join(format_path(p) for p in secrets) or "none"
-        raise CliError(f"{format_path(path)} is not a secret field of this connector (secret fields: {known})")
-
-
-def validate_stored(connector: Connector, stored: Mapping[str, Any], out: Output) -> None:
-    """Validate a stored config: secrets resolved when possible; unresolvable ones are warned about."""
-    probe = json.loads(json.dumps(stored))
-    ignore: list[Path_] = []
-    secrets: list[str] = []
-    for path in connector.secret_paths():
-        value = get_path(probe, path)
-        if is_ref(value):
-            try:
-                resolved = resolve_ref(value)
-                secrets.append(resolved)
-                set_path(probe, path, resolved)
-            except SecretError as e:
-                out.err(f"warning: {format_path(path)}: {e}")
-                set_path(probe, path, UNRESOLVED)
-                ignore.append(path)
-    out.redact_with(Redactor(secrets))
-    problems = connector.validate_config(probe, ignore=tuple(ignore))
-    if problems:
-        raise CliError("invalid config:\n  " + "\n  ".join(problems))
+        return build_config(
+            connector, base,
+            raw_values=_assignments(args.set, "--set"),
+            secret_env=_assignments(args.secret_env, "--secret-env"),
+            secret_file=_assignments(args.secret_file, "--secret-file"),
+            unset=getattr(args, "unset", None) or (),
+        )
+    except ConfigInputError as e:
+        raise CliError(str(e)) from None
 
 
 # --------------------------------------------------------------------------------------------- commands
@@ -345,18 +249,19 @@ class App:
         return EXIT_OK
 
     # ---- integrations
+    def _check(self, connector: Connector, config: Mapping[str, Any]) -> None:
+        check = check_config(connector, config)
+        self.out.redact_with(check.redactor)
+        for w in check.warnings:
+            self.out.err(f"warning: {w}")
+        if check.problems:
+            raise CliError("invalid config:\n  " + "\n  ".join(check.problems))
+
     def _interval(self, connector: Connector, config: Mapping[str, Any], given: int | None) -> int | None:
-        interval = given
-        if interval is None and isinstance(config.get("sync_interval_minutes"), int):
-            interval = config["sync_interval_minutes"]
-        if interval is None:
-            interval = connector.default_interval_minutes()
-        if interval and interval < connector.minimum_interval_minutes():
-            raise CliError(
-                f"the sync interval must be at least {connector.minimum_interval_minutes()} minutes for "
-                f"{connector.id} (0 to sync only on demand)"
-            )
-        return interval or None
+        try:
+            return interval_for(connector, config, given)
+        except ConfigInputError as e:
+            raise CliError(str(e)) from None
 
     def _show_integration(self, integ_name: str) -> None:
         integ = self.store.get_integration(integ_name)
@@ -374,8 +279,8 @@ class App:
 
     def cmd_add(self) -> int:
         connector = self.connector(self.args.connector)
-        config, _ = apply_config_args(connector, {}, self.args)
-        validate_stored(connector, config, self.out)
+        config = config_from_args(connector, {}, self.args)
+        self._check(connector, config)
         interval = self._interval(connector, config, self.args.interval)
         try:
             self.store.add_integration(self.args.name, connector.id, config, interval_minutes=interval,
@@ -388,8 +293,8 @@ class App:
     def cmd_edit(self) -> int:
         integ = self.store.get_integration(self.args.name)
         connector = self.connector(integ.connector)
-        config, _ = apply_config_args(connector, json.loads(json.dumps(integ.config)), self.args)
-        validate_stored(connector, config, self.out)
+        config = config_from_args(connector, integ.config, self.args)
+        self._check(connector, config)
         kwargs: dict[str, Any] = {"config": config}
         if self.args.interval is not None or any(s.startswith("sync_interval_minutes=") for s in self.args.set or []):
             kwargs["interval_minutes"] = self._interval(connector, config, self.args.interval)
@@ -641,6 +546,11 @@ class App:
 
         return run_demo(self)
 
+    def cmd_serve(self) -> int:
+        from .web.serve import run_serve
+
+        return run_serve(self)
+
 
 def _standards(check: Mapping[str, Any]) -> list[str]:
     refs = check.get("references")
@@ -758,11 +668,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--users", type=int, default=200, help="users in the sandbox org (default 200)")
     d.add_argument("--scenario", default="weak", help="sandbox scenario (default weak)")
     d.add_argument("--top", type=int, default=10, help="top findings to print")
+
+    from .web.serve import add_serve_parser
+
+    add_serve_parser(cmd)
     return p
 
 
-def _configure_logging(verbosity: int, stderr: TextIO) -> None:
+def _configure_logging(verbosity: int, stderr: TextIO) -> Callable[[], None]:
+    """Log to ``stderr`` at the chosen level, secrets redacted; returns a function restoring the old setup."""
     root = logging.getLogger()
+    previous_level = root.level
     if verbosity <= 0:
         level = logging.WARNING
     elif verbosity == 1:
@@ -776,6 +692,12 @@ def _configure_logging(verbosity: int, stderr: TextIO) -> None:
     handler._connector_host = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+    return restore
 
 
 def _redact_active(record: logging.LogRecord) -> bool:
@@ -807,7 +729,7 @@ def main(
         return int(e.code or 0)
     if not hasattr(args, "store") or args.store is None:
         args.store = os.environ.get("CONNECTOR_HOST_STORE") or None
-    _configure_logging(args.verbose, stderr)
+    restore_logging = _configure_logging(args.verbose, stderr)
     out = Output(stdout, stderr, bool(getattr(args, "json", False)))
     if isinstance(registry, Registry):
         factory: Callable[[], Registry] = lambda: registry  # noqa: E731
@@ -838,6 +760,7 @@ def main(
         return EXIT_FAILED
     finally:
         app.close()
+        restore_logging()
 
 
 def run() -> NoReturn:  # pragma: no cover

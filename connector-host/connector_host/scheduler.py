@@ -86,6 +86,8 @@ class Scheduler:
             if not integ.enabled or not integ.interval_minutes or integ.interval_minutes <= 0:
                 continue
             last = self.store.last_sync(integ.id)
+            if last is not None and last.status == "running":
+                continue  # running now: not started twice
             wait = 0.0 if last is None else max(0.0, (last.started_at + integ.interval_minutes * 60_000 - now) / 1000)
             best = wait if best is None else min(best, wait)
         return best

@@ -103,6 +103,18 @@ CREATE INDEX IF NOT EXISTS assets_active ON assets (integration_id, type, name C
 CREATE INDEX IF NOT EXISTS assets_by_type_name ON assets (integration_id, type, name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS assets_by_uid ON assets (uid, integration_id);
 
+CREATE VIRTUAL TABLE IF NOT EXISTS assets_fts USING fts5(name, content='assets', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS assets_fts_insert AFTER INSERT ON assets BEGIN
+    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER IF NOT EXISTS assets_fts_delete AFTER DELETE ON assets BEGIN
+    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER IF NOT EXISTS assets_fts_update AFTER UPDATE OF name ON assets WHEN old.name IS NOT new.name BEGIN
+    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
+END;
+
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
     integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
@@ -491,8 +503,8 @@ class Store:
     def recover_interrupted(self, *, stale_ms: int = STALE_HEARTBEAT_MS) -> list[int]:
         """Mark syncs left ``running`` by a dead process as ``interrupted``; drop their staged rows.
 
-        A sync is dead when its owner is a process of this machine that no longer exists, or when its
-        heartbeat is older than ``stale_ms``. Returns the ids marked.
+        A sync is dead when its owner is a process of this machine that no longer exists, or, for an owner on
+        another machine, when its heartbeat is older than ``stale_ms``. Returns the ids marked.
         """
         host = socket.gethostname()
         t = now_ms()
@@ -500,8 +512,11 @@ class Store:
         for row in self._q("SELECT id, owner, heartbeat_at, started_at FROM syncs WHERE status = 'running'"):
             owner = row["owner"] or ""
             o_host, _, o_pid = owner.rpartition(":")
-            beat = row["heartbeat_at"] or row["started_at"]
-            if (o_host == host and o_pid.isdigit() and not _pid_alive(int(o_pid))) or t - beat > stale_ms:
+            if o_host == host and o_pid.isdigit():
+                gone = not _pid_alive(int(o_pid))  # a process of this machine: its liveness decides
+            else:  # another machine sharing the store: a silent heartbeat decides
+                gone = t - (row["heartbeat_at"] or row["started_at"]) > stale_ms
+            if gone:
                 dead.append(row["id"])
         if dead:
             with self._tx() as db:
@@ -1012,7 +1027,11 @@ class Store:
             where.append("a.type = ?")
             params.append(type)
         if search:
-            where.append("(a.name LIKE ? OR a.uid = ?)")
+            if len(search) >= 3:  # the trigram index answers substring searches of 3+ characters
+                where.append("a.id IN (SELECT rowid FROM assets_fts WHERE name LIKE ? UNION"
+                             " SELECT id FROM assets WHERE uid = ?)")
+            else:
+                where.append("(a.name LIKE ? OR a.uid = ?)")
             params.extend([f"%{search}%", search])
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         base = f"FROM assets a JOIN integrations i ON i.id = a.integration_id{clause}"
@@ -1097,4 +1116,6 @@ class Store:
 
 
 _FAILING_SQL = "('fail','warning')"
+
+
 _SEVERITY_CHOICES = ("critical", "high", "medium", "low", "informational", "unknown")

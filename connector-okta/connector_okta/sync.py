@@ -37,10 +37,12 @@ from .state import HighWater, PriorState, digest, new_state
 
 log = logging.getLogger("connector_okta.sync")
 
-PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "budget",
-                 "stopped"}
+# error kinds that make a sync partial. "budget" (the configured fan-out budget ran out) does not: like
+# collections_skip it is the user's choice, the collection says INCOMPLETE and its checks cannot pass.
+PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "stopped"}
 PROGRESS_EVERY_SECONDS = 2.0
-DEFAULT_FULL_SYNC_EVERY = 24
+DEFAULT_FULL_SYNC_EVERY = 7
+NETWORK_FAILURES_TO_STOP = 2  # collections failing on the network (after the client's retries) before we give up
 
 
 class SyncStopped(Exception):
@@ -165,6 +167,7 @@ class SyncRun:
         self.stop: SyncStopped | None = None
         self.crashed_checks = False
         self._last_progress = 0.0
+        self.network_failures = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -182,8 +185,13 @@ class SyncRun:
         if force or now - self._last_progress >= PROGRESS_EVERY_SECONDS:
             self._last_progress = now
             stats = _stats_of(self.client)
-            yield messages.progress(stream, count, int(stats.get("requests") or 0),
-                                    float(stats.get("rate_limit_wait_seconds") or 0.0), message)
+            requests = int(stats.get("requests") or 0)
+            wait = float(stats.get("rate_limit_wait_seconds") or 0.0)
+            if message is None:
+                message = f"{stream}: {count} read; {requests} requests so far"
+                if wait:
+                    message += f", {wait:.1f} s waited on Okta's rate limits"
+            yield messages.progress(stream, count, requests, wait, message)
 
     def path_of(self, res: Resource, parent_id: str | None = None) -> str:
         grandparent = None
@@ -225,10 +233,33 @@ class SyncRun:
         return {"uid": self.org["uid"], "name": self.org["name"]}
 
     def finish_collection(self, res: Resource, outcome: Outcome) -> Iterator[dict[str, Any]]:
+        looped = self.pagination_loop(res) if outcome.status == "complete" else None
+        if looped:  # the client stopped a pagination loop: what lies past it was not read
+            outcome.status, outcome.reason, outcome.error_kind = "incomplete", looped, "transient"
+            yield messages.error("transient", looped, stream=res.name, fatal=False)
         self.outcomes[res.name] = outcome
         status = {"complete": "COMPLETE", "incomplete": "INCOMPLETE"}.get(outcome.status, "SKIPPED")
         yield messages.stream_status(res.name, status, outcome.count, outcome.reason, outcome.error_kind)
         yield from self.give_engine(res.name, outcome)
+
+    def pagination_loop(self, res: Resource) -> str | None:
+        """Why ``res`` is incomplete when the client stopped a pagination loop (next = self, a repeated
+        cursor) on its endpoint; each stop the client recorded is claimed once."""
+        from .client.routes import route_template
+
+        stops = getattr(self.client, "pagination_stops", None)
+        if not isinstance(stops, list) or not stops:
+            return None
+        placeholder = "00placeholder0000000"
+        route = route_template(res.path.format(parent_id=placeholder, grandparent_id=placeholder))
+        claimed = self.__dict__.setdefault("_claimed_stops", set())
+        for i, stop in enumerate(list(stops)):
+            if i not in claimed and isinstance(stop, Mapping) and stop.get("endpoint") == route:
+                claimed.add(i)
+                return (f"Okta's pagination of {route} looped ({stop.get('reason')}) after {stop.get('pages')} "
+                        "page(s); the rest was not read. Try the sync again later; if it persists, contact Okta "
+                        "support with the request ids.")
+        return None
 
     def precheck(self, res: Resource) -> Outcome | None:
         """An outcome without reading, when the collection is disabled, absent on this pipeline or orphaned."""
@@ -257,6 +288,11 @@ class SyncRun:
         message = str(exc)
         if kind in ("credentials", "config"):
             raise SyncStopped(kind, message, request_id=rid)
+        if kind == "network":
+            self.network_failures += 1
+            if self.network_failures >= NETWORK_FAILURES_TO_STOP:
+                raise SyncStopped("network", f"{message} (Okta stopped answering; check the network path to the "
+                                             "org and try again)", request_id=rid)
         if kind in ("permission", "feature", "not_found") and count == 0:
             error_kind = "feature" if kind == "not_found" else kind
             out = Outcome("unavailable", reason=message, error_kind=error_kind)
@@ -478,7 +514,21 @@ class SyncRun:
             if any(item.get(k) not in allowed for k, allowed in res.parent_where.items()):
                 continue
             ids.append(pid)
+        if res.fanout and res.parent == "groups":
+            # groups known to hold admin roles (a user's role assigned through a group names it) come first,
+            # so a budget smaller than the number of groups still covers them
+            known = self.role_groups()
+            ids = [g for g in ids if g in known] + [g for g in ids if g not in known]
         return ids
+
+    def role_groups(self) -> set[str]:
+        out: set[str] = set()
+        roles = self.outcomes.get("user_roles")
+        for role in roles.items if roles else ():
+            href = ((role.get("_links") or {}).get("assignee") or {}).get("href")
+            if role.get("assignmentType") == "GROUP" and isinstance(href, str) and "/groups/" in href:
+                out.add(href.rstrip("/").rsplit("/", 1)[-1])
+        return out
 
     def read_children(self, res: Resource) -> Generator[dict[str, Any], None, Outcome]:
         parent_ids = self.parents_of(res)
@@ -565,7 +615,8 @@ class SyncRun:
         reason = self.prior.full_reason(org_uid=self.org["uid"], config_digest=self.config_digest,
                                         full_sync_every=int(_cfg(self.config, "full_sync_every",
                                                                  DEFAULT_FULL_SYNC_EVERY)))
-        if reason is None and any(o.status == "incomplete" for o in self.outcomes.values()):
+        if reason is None and any(o.status == "incomplete" and o.error_kind != "budget"
+                                  for o in self.outcomes.values()):
             reason = "a small collection could not be read completely"
         if reason is None and self.kept_digest() != self.prior.kept_digest:
             reason = "org settings, policies, apps or roles changed since the last sync"
@@ -681,7 +732,7 @@ class SyncRun:
         small-collection digest, so the next sync notices when it changes."""
         if self.stop is not None or self.crashed_checks:
             return False
-        return not any(o.status == "incomplete" for o in self.outcomes.values())
+        return not any(o.status == "incomplete" and o.error_kind != "budget" for o in self.outcomes.values())
 
     def wrap_up(self) -> Iterator[dict[str, Any]]:
         status, message = self.final_status()

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
 from connector_host.conformance import ConformanceSuite
 
 okta_sandbox_server = pytest.importorskip("okta_sandbox.server")

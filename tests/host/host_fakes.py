@@ -131,7 +131,7 @@ class FakeConnector:
 
         yield {"type": "LOG", "log": {"level": "INFO", "message": f"starting with token {config['auth'].get('token')}"}}
         for uid, name in sorted(org.users.items()):
-            yield rec("users", "asset", {"id": uid, "login": name})
+            yield rec("users", "asset", {"id": uid, "login": f"{name}@{config.get('url')}"})
         yield status("users")
         yield {"type": "PROGRESS", "progress": {"stream": "users", "count": len(org.users), "requests": 3,
                                                 "rate_limit_wait_seconds": 0.5}}

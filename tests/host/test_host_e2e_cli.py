@@ -27,7 +27,7 @@ def host(tmp_path, monkeypatch):
 
     def invoke(*argv: str) -> tuple[int, object]:
         out, err = io.StringIO(), io.StringIO()
-        code = cli.main(list(argv), stdout=out, stderr=err)
+        code = cli.main(["-vv", *argv], stdout=out, stderr=err)  # DEBUG logs land in the transcript too
         transcript.extend([out.getvalue(), err.getvalue()])
         text = out.getvalue()
         return code, (json.loads(text) if "--json" in argv and text.strip() else text)
@@ -101,6 +101,7 @@ def test_whole_flow_through_the_cli(host, sandbox, monkeypatch, tmp_path):
     code, one = host("finding", str(new["items"][0]["id"]), "--json")
     assert code == 0 and one["finding"]["class_uid"] == 2003 and one["first_seen"] == one["last_seen"]
 
+    assert any("DEBUG" in text for text in host.transcript)
     for text in host.transcript:
         assert sb.token not in text and super_token not in text
     for f in tmp_path.glob("e2e.db*"):

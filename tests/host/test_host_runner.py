@@ -135,3 +135,14 @@ def test_cancel_marks_interrupted_and_applies_nothing(runner, store, integration
 def test_test_connection(runner, integration):
     integration()
     assert runner.test("acme")["status"] == "succeeded"
+
+
+def test_ctrl_c_records_interrupted_and_applies_nothing(runner, store, fake_org, integration):
+    integration()
+    fake_org.raise_in_sync = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt):
+        runner.sync("acme")
+    [row] = store.history("acme")
+    assert row.status == "interrupted" and "Ctrl-C" in row.message and store.query_assets().total == 0
+    fake_org.raise_in_sync = None
+    assert runner.sync("acme").status == "succeeded"  # the lock was released

@@ -53,15 +53,17 @@ def test_running_integration_is_not_started_twice(store, runner, fake_org, integ
     assert fake_org.calls == 1 and [r.status for r in store.history("acme")] == ["succeeded"]
 
 
-def test_parallel_integrations(store, runner, integration):
-    for i in range(6):
-        integration(f"org{i}")
-    sched = Scheduler(store, runner, max_workers=3)
+def test_twenty_integrations_at_once_without_cross_talk(store, runner, integration):
+    for i in range(20):
+        integration(f"org{i}", url=f"https://org{i}.example")
+    sched = Scheduler(store, runner, max_workers=8)
     records = sched.run_once()
-    assert sorted(r.integration for r in records) == [f"org{i}" for i in range(6)]
-    assert all(r.status == "succeeded" for r in records)
-    # no cross-talk: each integration has its own five assets
-    assert all(store.query_assets(f"org{i}").total == 5 for i in range(6))
+    assert sorted(r.integration for r in records) == sorted(f"org{i}" for i in range(20))
+    assert all(r.status == "succeeded" and r.assets_new == 5 for r in records)
+    for i in range(20):  # each integration holds its own org's objects only
+        users = store.query_assets(f"org{i}", type="user").items
+        assert len(users) == 3 and all(u["name"].endswith(f"@https://org{i}.example") for u in users)
+        assert store.query_findings(f"org{i}").total == 3
 
 
 def test_interrupted_shown_on_restart(store, runner, integration, tmp_path):

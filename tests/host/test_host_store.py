@@ -124,6 +124,7 @@ def test_relationships_and_asset_detail(store, integ):
         store.asset("nope")
     assert store.asset_counts() == {"group": 1, "user": 1}
     assert store.query_assets(search="ADM").total == 1 and store.query_assets(type="user").total == 1
+    assert store.query_assets(search="dm").total == 1 and store.query_assets(search="u1").total == 1
 
 
 def test_one_running_sync_per_integration_and_interrupted_recovery(store, integ, tmp_path):

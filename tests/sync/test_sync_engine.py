@@ -235,7 +235,7 @@ def test_bad_credentials_at_start_fail(run_fake, fake_org, fakes):
 def test_cancellation(run_fake, fake_org, fakes):
     client = fakes.FakeClient(fake_org)
     ctx = SimpleNamespace(cancelled=lambda: len(client.requests) >= 10, logger=None, budget=None)
-    msgs, _, _ = run_fake(fake_org, client=client, context=ctx)
+    msgs, _, _ = run_fake(fake_org, client=client, context=ctx, config=fakes.config(max_concurrency=1))
     st = status_of(msgs)
     assert st["status"] == "partial" and "cancel" in st["message"]
     assert len(client.requests) <= 11
@@ -253,12 +253,19 @@ def test_time_budget(run_fake, fake_org, fakes):
 
 
 def test_fanout_budget_limits_group_roles(run_fake, fake_org, fakes):
-    msgs, client, _ = run_fake(fake_org, config=fakes.config(fanout_budget=2))
+    # a user's role assigned through group 00g0003 names that group: it is read first
+    fake_org.user_roles["00u0000"].append({"id": "ra9", "type": "ORG_ADMIN", "assignmentType": "GROUP",
+                                           "_links": {"assignee": {"href": "https://x/api/v1/groups/00g0003"}}})
+    msgs, client, engine = run_fake(fake_org, config=fakes.config(fanout_budget=2))
     s = final_statuses(msgs)["group_roles"]
-    assert s["status"] == "INCOMPLETE" and "fanout_budget" in s["reason"]
-    assert sum(p.startswith("/api/v1/groups/") and p.endswith("/roles") for p in client.requests) == 2
+    assert s["status"] == "INCOMPLETE" and "fanout_budget" in s["reason"] and s["error_kind"] == "budget"
+    role_reads = [p for p in client.requests if p.startswith("/api/v1/groups/") and p.endswith("/roles")]
+    assert sorted(role_reads) == ["/api/v1/groups/00g0000/roles", "/api/v1/groups/00g0003/roles"]
     assert by_type(msgs, "STATS")[0]["fanout_requests"] == 2
-    assert status_of(msgs)["status"] == "partial"
+    assert engine.collections["group_roles"].status == "incomplete"
+    # a budget the user set is not an error: the sync still succeeds and may seed an incremental one
+    assert status_of(msgs)["status"] == "succeeded"
+    assert by_type(msgs, "STATE")[0]["needs_full"] is False
 
 
 def test_engine_crash_keeps_the_inventory(fake_org, fakes):
@@ -348,3 +355,25 @@ def test_streamed_sub_collections_are_visited_with_their_parent_id(run_fake, fak
     assert {m["appId"] for m in engine.seen["app_users"]} == {a["id"] for a in fake_org.apps}
     # the emitted records are the objects as served (no added keys)
     assert all("groupId" not in r["data"] for r in records(msgs, "users"))
+
+
+def test_unreachable_org_mid_sync_stops_after_two_collections(run_fake, fake_org, fakes):
+    from connector_okta.client.errors import NetworkError
+
+    client = fakes.FakeClient(fake_org)
+    client.fail[r"/api/v1/(zones|idps|apps|authorizationServers|groups/rules)"] = NetworkError("connection refused")
+    msgs, _, _ = run_fake(fake_org, client=client, config=fakes.config(max_concurrency=1))
+    errs = by_type(msgs, "ERROR")
+    assert errs[-1]["kind"] == "network" and errs[-1]["fatal"] is True
+    assert status_of(msgs)["status"] == "partial"
+    assert "/api/v1/users" not in client.requests
+
+
+def test_cancellation_with_workers_stops_promptly(run_fake, fake_org, fakes):
+    client = fakes.FakeClient(fake_org)
+    ctx = {"cancelled": lambda: len(client.requests) >= 30}
+    started = time.monotonic()
+    msgs, _, _ = run_fake(fake_org, client=client, context=ctx, config=fakes.config(max_concurrency=4))
+    assert status_of(msgs)["status"] == "partial"
+    assert len(client.requests) <= 30 + 4 * 3  # workers run ahead by at most their queue
+    assert time.monotonic() - started < 5

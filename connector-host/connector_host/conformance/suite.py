@@ -13,6 +13,7 @@ plus a ``conformance_target`` fixture (see :class:`~connector_host.conformance.t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -21,7 +22,7 @@ from . import config_rules, manifest_rules
 from . import schemas as host_schemas
 from .observations import Observations
 from .runner import Connector, SyncRun, load_connector
-from .secrets import leaks_in_text, leaks_in_value
+from .secrets import leaks_in_text, leaks_in_value, mask
 
 FAILURE_KINDS = {
     "bad_credential": {"credentials"},
@@ -33,10 +34,24 @@ CRASH_ERROR_KINDS = {"network", "transient"}
 MIN_MESSAGE_LENGTH = 15
 
 
+#: The secrets of the target under test, masked in every failure message (set by the ``seen`` fixture).
+_redaction: set[str] = set()
+
+
 def _fail(what: str, problems: list[str], limit: int = 15) -> None:
+    """Fail with every problem listed; the target's secret values are masked even here."""
+    secrets = sorted(_redaction, key=len, reverse=True)
+    what = _mask_all(what, secrets)
+    problems = [_mask_all(p, secrets) for p in problems]
     shown = problems[:limit]
     more = f"\n  … and {len(problems) - limit} more" if len(problems) > limit else ""
     pytest.fail(f"{what}:\n  - " + "\n  - ".join(shown) + more, pytrace=False)
+
+
+def _mask_all(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, mask(secret))
+    return text
 
 
 def asset_uid(asset: Any) -> Any:
@@ -85,12 +100,18 @@ class ConformanceSuite:
         return connector
 
     @pytest.fixture
-    def seen(self, request: pytest.FixtureRequest, loaded: Connector, conformance_target: Any) -> Observations:
+    def seen(self, request: pytest.FixtureRequest, loaded: Connector, conformance_target: Any) -> Iterator[Observations]:
         cache = request.config.stash.setdefault(_CACHE, {})
         key = (type(self), id(loaded.plugin), id(conformance_target))
         if key not in cache:
             cache[key] = (conformance_target, loaded.plugin, Observations(loaded, conformance_target, self.sync_time_limit))
-        return cache[key][2]
+        seen = cache[key][2]
+        try:
+            _redaction.update(seen.secrets())
+        except AssertionError:
+            pass  # no secret to hunt: the secrets checks say so
+        yield seen
+        _redaction.clear()
 
     @pytest.fixture
     def manifest(self, loaded: Connector) -> dict[str, Any]:
@@ -279,8 +300,7 @@ class ConformanceSuite:
 
     def test_connection_fails_on_invalid_config(self, seen: Observations, config_schema: dict[str, Any]) -> None:
         if not config_rules.validation_errors(config_schema, seen.config("invalid")):
-            pytest.fail("conformance_target.invalid_config() validates against the config schema; it must not",
-                        pytrace=False)
+            _fail("conformance_target.invalid_config()", ["it validates against the config schema; it must not"])
         self._check_failure(seen, "invalid")
 
     def test_connection_results_validate_against_schema(self, seen: Observations) -> None:

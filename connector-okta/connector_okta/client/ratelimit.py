@@ -164,7 +164,7 @@ class RateLimiter:
             if rh.limit is None or rh.remaining is None:
                 b.headerless = b.remaining is None
                 return key
-            other_limit = b.limit is not None and rh.limit != b.limit and rh.reset != b.window
+            other_limit = b.limit is not None and rh.limit != b.limit
             other_window = (
                 b.window is not None and rh.reset is not None and rh.reset > b.window + 1
                 and b.reset_at is not None and arrived < b.reset_at - 1

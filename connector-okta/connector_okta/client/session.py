@@ -611,11 +611,14 @@ class OktaClient:
                                 status=r.status_code, kind="internal")
         chunks: list[bytes] = []
         size = 0
-        for chunk in r.iter_content(65536):
+        for chunk in r.iter_content(8192):  # small reads: the deadline below is checked while a body trickles
             size += len(chunk)
             if size > self._max_body:
                 raise ResponseError(f"GET {route}: the response is over the {self._max_body}-byte limit",
                                     status=r.status_code, kind="internal")
+            if self._clock.monotonic() > self._deadline:  # a trickling answer never trips the read timeout
+                raise TransientError(f"GET {route}: the response was still arriving when the sync deadline "
+                                     "(max_sync_seconds) passed; stopping.", status=r.status_code)
             chunks.append(chunk)
         return b"".join(chunks)
 

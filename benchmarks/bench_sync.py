@@ -1,0 +1,386 @@
+"""Performance at scale: the Okta connector against the rate-limit floor, in flat memory, next to the official SDK.
+
+    .venv/bin/python benchmarks/bench_sync.py                       # 1,000, 10,000 and 100,000 users
+    .venv/bin/python benchmarks/bench_sync.py --sizes 1000          # quick
+    .venv/bin/python benchmarks/bench_sync.py --sizes 200 --limits off --no-sdk --no-host   # the smoke test's run
+
+For each size: a sandbox process serving a generated ``weak`` org with Workforce rate limits on a compressed
+clock (``--time-scale``: a rate-limit minute lasts ``60 / time_scale`` s; each token gets ``--token-share`` of
+each bucket), then, each in a process of its own:
+
+1. a full sync through the plugin's hooks (every record normalised, as a host would): wall time, requests per
+   bucket (the sandbox's count), retries, 429s, time waiting on limits, peak RSS, assets and findings per second;
+2. a second sync of the unchanged org with the first one's STATE (incremental): requests, identical findings;
+3. the official SDK reading the same bulk collections, with its default settings and with retries raised;
+4. the same connector sync and SDK read with the sandbox's limits off (client + normalisation + checks alone);
+5. at the largest size, the reference host applying a full sync to its store, and its views' queries timed.
+
+The lower bound (``lower_bound.py``) comes from the org as served. Results are printed and written as JSON to
+``benchmarks/results/bench-<timestamp>.json`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from lower_bound import lower_bound  # noqa: E402
+from sandbox_proc import SandboxProc, stats_delta  # noqa: E402
+
+RESULTS = HERE / "results"
+# the connector's settings for the benchmark: the sandbox already caps the token at token_share of each bucket
+# (Okta's per-token limit), so the connector may spend all of what the token is given
+CONNECTOR_CONFIG: dict[str, Any] = {"rate_limit_share": 1.0, "max_sync_seconds": 3600}
+SDK_RAISED_RETRIES = 20
+TARGETS = {
+    "requests_ratio_max": 1.02,
+    "wall_ratio_max": 1.25,
+    "throttled_pct_max": 1.0,
+    "peak_rss_mb_max": 200.0,
+    "rss_growth_vs_10k_max": 1.3,
+    "incremental_requests_pct_max": 10.0,
+    "host_query_ms_max": 100.0,
+}
+
+
+def child(script: str, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run a benchmark child process; its last stdout line is its JSON result."""
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, str(HERE / script)], input=json.dumps(job), capture_output=True, text=True,
+                       timeout=timeout)
+    outer = time.perf_counter() - t0
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    if r.returncode != 0 or not lines:
+        tail = (r.stderr or "").strip().splitlines()[-5:]
+        return {"failed": True, "returncode": r.returncode, "stderr_tail": tail, "process_seconds": round(outer, 2)}
+    out = json.loads(lines[-1])
+    out["process_seconds"] = round(outer, 2)
+    return out
+
+
+def measured(sb: SandboxProc, script: str, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """A child run with the sandbox's view of it (requests per bucket, 429s) attached."""
+    sb.reset_limits()
+    before = sb.stats()
+    out = child(script, job, timeout)
+    out["server"] = stats_delta(before, sb.stats())
+    return out
+
+
+def pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 3) if whole else 0.0
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def sync_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one connector sync (from the connector's STATS and the sandbox's counts)."""
+    if run.get("failed"):
+        return run
+    stats = run.get("stats") or {}
+    server = run["server"]
+    wall = run["wall_seconds"]
+    counts = run["counts"]
+    return {
+        "wall_seconds": wall,
+        "status": (run.get("sync_status") or {}).get("status"),
+        "mode": (run.get("sync_status") or {}).get("sync_mode") or (run.get("sync_status") or {}).get("mode"),
+        "requests": server["requests"],
+        "requests_by_bucket": server["requests_by_bucket"],
+        "client_requests_by_endpoint": stats.get("requests_by_endpoint"),
+        "fanout_requests": stats.get("fanout_requests", 0),
+        "retries": stats.get("retries", 0),
+        "throttled_429": server["throttled"],
+        "throttled_pct": pct(server["throttled"], server["requests"]),
+        "rate_limit_wait_seconds": stats.get("rate_limit_wait_seconds"),
+        "backoff_wait_seconds": stats.get("backoff_wait_seconds"),
+        "responses_by_status": server["responses_by_status"],
+        "peak_concurrency_seen_by_server": server.get("peak_concurrency"),
+        "peak_rss_mb": run["peak_rss_mb"],
+        "cpu_seconds": run.get("cpu_seconds"),
+        "assets": counts["assets"],
+        "relationships": counts["relationships"],
+        "findings": counts["findings"],
+        "assets_per_second": round(counts["assets"] / wall, 1) if wall else None,
+        "findings_per_second": round(counts["findings"] / wall, 1) if wall else None,
+        "findings_digest": run["findings_digest"],
+        "errors": run.get("errors", [])[:5],
+    }
+
+
+def sdk_summary(run: dict[str, Any]) -> dict[str, Any]:
+    if run.get("failed"):
+        return run
+    server = run["server"]
+    return {
+        "wall_seconds": run["wall_seconds"],
+        "completed": run["completed"],
+        "errors": run["errors"],
+        "objects": run["objects"],
+        "max_retries": run["max_retries"],
+        "requests": server["requests"],
+        "requests_by_bucket": server["requests_by_bucket"],
+        "throttled_429": server["throttled"],
+        "throttled_pct": pct(server["throttled"], server["requests"]),
+        "peak_rss_mb": run["peak_rss_mb"],
+        "cpu_seconds": run.get("cpu_seconds"),
+    }
+
+
+def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    res: dict[str, Any] = {"users": n}
+    job_base = {"config": dict(CONNECTOR_CONFIG)}
+    timeout = args.timeout
+    state_file = RESULTS / f".state-{n}-{os.getpid()}.json"
+    window = 60.0 / args.time_scale
+    limited = args.limits in ("on", "both")
+    unlimited = args.limits in ("off", "both")
+    from okta_sandbox.ratelimit import DEFAULT_QUOTAS
+
+    if limited:
+        print(f"[{n:,} users] sandbox with rate limits (a minute = {window:g} s, token share {args.token_share})",
+              flush=True)
+        with SandboxProc.start(users=n, limits=True, time_scale=args.time_scale,
+                               token_share=args.token_share) as sb:
+            shape = sb.shape()
+            res["org"] = {k: v for k, v in shape.items() if k != "collections"}
+            job = {**job_base, "url": sb.url, "token": sb.token, "state_out": str(state_file)}
+            if args.profile:
+                job["profile"] = str(RESULTS / f"profile-{n}-limits.txt")
+            first = measured(sb, "sync_child.py", job, timeout)
+            res["sync"] = sync_summary(first)
+            print(f"  sync: {res['sync'].get('wall_seconds')} s, {res['sync'].get('requests')} requests", flush=True)
+            if not first.get("failed"):
+                second = measured(sb, "sync_child.py", {**job_base, "url": sb.url, "token": sb.token,
+                                                         "state_in": str(state_file)}, timeout)
+                s2 = sync_summary(second)
+                res["incremental"] = {
+                    **{k: s2.get(k) for k in ("wall_seconds", "status", "mode", "requests", "requests_by_bucket",
+                                              "findings", "throttled_429")},
+                    "requests_pct_of_first": pct(s2.get("requests") or 0, res["sync"]["requests"]),
+                    "identical_findings": s2.get("findings_digest") == res["sync"]["findings_digest"],
+                }
+                print(f"  incremental: {s2.get('requests')} requests, mode {s2.get('mode')}", flush=True)
+            if args.sdk:
+                for label, retries in (("sdk_default", None), ("sdk_retries_raised", SDK_RAISED_RETRIES)):
+                    run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, "max_retries": retries,
+                                                        "concurrency": CONNECTOR_CONFIG.get("max_concurrency", 4)},
+                                   timeout)
+                    res[label] = sdk_summary(run)
+                    res[label]["ratio_to_ours"] = ratio(res[label].get("wall_seconds"), res["sync"].get("wall_seconds"))
+                    print(f"  {label}: {res[label].get('wall_seconds')} s, completed {res[label].get('completed')}, "
+                          f"{res[label].get('throttled_429')} 429s", flush=True)
+        state_file.unlink(missing_ok=True)
+    if unlimited:
+        print(f"[{n:,} users] sandbox without rate limits", flush=True)
+        with SandboxProc.start(users=n, limits=False, time_scale=args.time_scale) as sb:
+            if "org" not in res:
+                shape = sb.shape()
+                res["org"] = {k: v for k, v in shape.items() if k != "collections"}
+            job = {**job_base, "url": sb.url, "token": sb.token}
+            if args.profile:
+                job["profile"] = str(RESULTS / f"profile-{n}-nolimits.txt")
+            res["sync_limits_off"] = sync_summary(measured(sb, "sync_child.py", job, timeout))
+            print(f"  sync (limits off): {res['sync_limits_off'].get('wall_seconds')} s", flush=True)
+            if args.sdk:
+                run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, "max_retries": None,
+                                                    "concurrency": CONNECTOR_CONFIG.get("max_concurrency", 4)},
+                               timeout)
+                res["sdk_limits_off"] = sdk_summary(run)
+                res["sdk_limits_off"]["ratio_to_ours"] = ratio(res["sdk_limits_off"].get("wall_seconds"),
+                                                               res["sync_limits_off"].get("wall_seconds"))
+                print(f"  sdk (limits off): {res['sdk_limits_off'].get('wall_seconds')} s", flush=True)
+            if args.host and n == max(args.sizes):
+                res["host"] = child("sync_child.py", {**job_base, "mode": "host", "url": sb.url, "token": sb.token},
+                                    timeout)
+                print(f"  host: sync+apply {res['host'].get('sync_seconds')} s, slowest view "
+                      f"{res['host'].get('max_query_ms')} ms", flush=True)
+
+    # the lower bound, and how close we came
+    off = res.get("sync_limits_off") or {}
+    latency = None
+    if off.get("requests") and off.get("wall_seconds"):
+        # one request's service time at the connector's concurrency, as measured without limits
+        latency = off["wall_seconds"] * CONNECTOR_CONFIG.get("max_concurrency", 4) / off["requests"]
+    bound = lower_bound(shape, quotas=dict(DEFAULT_QUOTAS), token_share=args.token_share, window_seconds=window,
+                        latency_seconds=latency)
+    res["lower_bound"] = bound
+    main = res.get("sync") or res.get("sync_limits_off") or {}
+    if main.get("requests") is not None:
+        collection_requests = main["requests"] - (main.get("fanout_requests") or 0)
+        res["ratios"] = {
+            "collection_requests": collection_requests,
+            "fanout_requests": main.get("fanout_requests") or 0,
+            "requests_vs_minimum": ratio(collection_requests, bound["requests"]),
+            "wall_vs_rate_limit_bound": ratio(res.get("sync", {}).get("wall_seconds"), bound["seconds"])
+            if limited else None,
+        }
+    return res
+
+
+def verdicts(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The targets, judged at the largest size measured (memory growth against the 10,000-user run)."""
+    if not results:
+        return {}
+    big = max(results, key=lambda r: r["users"])
+    ten = next((r for r in results if r["users"] == 10_000), None)
+    sync = big.get("sync") or {}
+    out: dict[str, Any] = {"judged_at_users": big["users"]}
+    rq = (big.get("ratios") or {}).get("requests_vs_minimum")
+    out["requests_vs_minimum"] = {"value": rq, "target": TARGETS["requests_ratio_max"],
+                                  "met": rq is not None and rq <= TARGETS["requests_ratio_max"]}
+    wr = (big.get("ratios") or {}).get("wall_vs_rate_limit_bound")
+    out["wall_vs_bound"] = {"value": wr, "target": TARGETS["wall_ratio_max"],
+                            "met": wr is not None and wr <= TARGETS["wall_ratio_max"]}
+    tp = sync.get("throttled_pct")
+    out["throttled_pct"] = {"value": tp, "target": TARGETS["throttled_pct_max"],
+                            "met": tp is not None and tp < TARGETS["throttled_pct_max"]}
+    peak = max((sync.get("peak_rss_mb") or 0), (big.get("sync_limits_off") or {}).get("peak_rss_mb") or 0)
+    out["peak_rss_mb"] = {"value": peak, "target": TARGETS["peak_rss_mb_max"],
+                          "met": 0 < peak <= TARGETS["peak_rss_mb_max"]}
+    if ten is not None and ten is not big:
+        ten_peak = max(((ten.get("sync") or {}).get("peak_rss_mb") or 0),
+                       (ten.get("sync_limits_off") or {}).get("peak_rss_mb") or 0)
+        g = ratio(peak, ten_peak)
+        out["rss_vs_10k"] = {"value": g, "target": TARGETS["rss_growth_vs_10k_max"],
+                             "met": g is not None and g <= TARGETS["rss_growth_vs_10k_max"]}
+    for label in ("sdk_default", "sdk_retries_raised", "sdk_limits_off"):
+        if label in big:
+            r = big[label].get("ratio_to_ours")
+            out[f"faster_than_{label}"] = {"sdk_over_ours": r, "met": r is not None and r > 1.0}
+    inc = big.get("incremental")
+    if inc:
+        out["incremental"] = {"requests_pct": inc["requests_pct_of_first"],
+                              "target": TARGETS["incremental_requests_pct_max"],
+                              "identical_findings": inc["identical_findings"],
+                              "met": inc["requests_pct_of_first"] <= TARGETS["incremental_requests_pct_max"]
+                              and inc["identical_findings"]}
+    host = big.get("host")
+    if host and not host.get("failed"):
+        out["host_query_ms"] = {"value": host["max_query_ms"], "target": TARGETS["host_query_ms_max"],
+                                "assets": host["assets_stored"],
+                                "met": host["max_query_ms"] < TARGETS["host_query_ms_max"]}
+    return out
+
+
+def fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    rows = [
+        ("org: groups / apps / memberships", lambda r: f"{fmt(r['org']['groups'])} / {fmt(r['org']['apps'])} / "
+                                                       f"{fmt(r['org']['memberships'])}"),
+        ("sync wall s (limits on)", lambda r: fmt(r.get("sync", {}).get("wall_seconds"))),
+        ("lower bound s (binding bucket)", lambda r: f"{fmt(r['lower_bound']['seconds'])} "
+                                                     f"({r['lower_bound']['binding_bucket']})"),
+        ("wall / bound", lambda r: fmt((r.get("ratios") or {}).get("wall_vs_rate_limit_bound"))),
+        ("requests (collections + fan-out)", lambda r: f"{fmt((r.get('ratios') or {}).get('collection_requests'))}"
+                                                       f" + {fmt((r.get('ratios') or {}).get('fanout_requests'))}"),
+        ("minimum requests", lambda r: fmt(r["lower_bound"]["requests"])),
+        ("requests / minimum", lambda r: fmt((r.get("ratios") or {}).get("requests_vs_minimum"))),
+        ("429s (%)", lambda r: f"{fmt(r.get('sync', {}).get('throttled_429'))} "
+                               f"({fmt(r.get('sync', {}).get('throttled_pct'))})"),
+        ("retries", lambda r: fmt(r.get("sync", {}).get("retries"))),
+        ("rate-limit wait s", lambda r: fmt(r.get("sync", {}).get("rate_limit_wait_seconds"))),
+        ("peak RSS MB (on / off)", lambda r: f"{fmt(r.get('sync', {}).get('peak_rss_mb'))} / "
+                                             f"{fmt(r.get('sync_limits_off', {}).get('peak_rss_mb'))}"),
+        ("assets/s, findings/s", lambda r: f"{fmt(r.get('sync', {}).get('assets_per_second'))}, "
+                                           f"{fmt(r.get('sync', {}).get('findings_per_second'))}"),
+        ("incremental requests (% of first)", lambda r: f"{fmt(r.get('incremental', {}).get('requests'))} "
+                                                        f"({fmt(r.get('incremental', {}).get('requests_pct_of_first'))})"),
+        ("incremental findings identical", lambda r: fmt(r.get("incremental", {}).get("identical_findings"))),
+        ("SDK default s (done? 429s)", lambda r: _sdk_cell(r.get("sdk_default"))),
+        ("SDK retries raised s (done? 429s)", lambda r: _sdk_cell(r.get("sdk_retries_raised"))),
+        ("limits off: ours s / SDK s", lambda r: f"{fmt(r.get('sync_limits_off', {}).get('wall_seconds'))} / "
+                                                 f"{fmt(r.get('sdk_limits_off', {}).get('wall_seconds'))}"),
+        ("host: sync+apply s, slowest view ms", lambda r: f"{fmt(r['host'].get('sync_seconds'))}, "
+                                                          f"{fmt(r['host'].get('max_query_ms'))}"
+                                                          if r.get("host") else "-"),
+    ]
+    head = f"{'':38}" + "".join(f"{r['users']:>22,}" for r in results)
+    lines = [head]
+    for label, fn in rows:
+        cells = []
+        for r in results:
+            try:
+                cells.append(fn(r))
+            except (KeyError, TypeError):
+                cells.append("-")
+        lines.append(f"{label:38}" + "".join(f"{c:>22}" for c in cells))
+    return "\n".join(lines)
+
+
+def _sdk_cell(s: dict[str, Any] | None) -> str:
+    if not s:
+        return "-"
+    if s.get("failed"):
+        return "crashed"
+    return f"{fmt(s.get('wall_seconds'))} ({'yes' if s.get('completed') else 'no'}, {fmt(s.get('throttled_429'))})"
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated user counts")
+    p.add_argument("--time-scale", type=float, default=6.0, help="a rate-limit minute lasts 60/TIME_SCALE s (6)")
+    p.add_argument("--token-share", type=float, default=0.5, help="each token's share of a bucket (0.5)")
+    p.add_argument("--limits", choices=["on", "off", "both"], default="both", help="sandbox rate limits (both)")
+    p.add_argument("--no-sdk", dest="sdk", action="store_false", help="skip the official SDK runs")
+    p.add_argument("--no-host", dest="host", action="store_false", help="skip the host store/query part")
+    p.add_argument("--profile", action="store_true", help="pyinstrument profile of each sync into results/")
+    p.add_argument("--timeout", type=float, default=1800.0, help="per child process, seconds")
+    p.add_argument("--out", default=None, help="JSON output path (default results/bench-<time>.json)")
+    args = p.parse_args(argv)
+    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    results = [bench_size(n, args) for n in args.sizes]
+    report = {
+        "command": " ".join([Path(sys.executable).name, "benchmarks/bench_sync.py", *(argv or sys.argv[1:])]),
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "total_seconds": round(time.time() - started, 1),
+        "settings": {"time_scale": args.time_scale, "window_seconds": 60.0 / args.time_scale,
+                     "token_share": args.token_share, "limits": args.limits, "connector_config": CONNECTOR_CONFIG,
+                     "sdk_raised_retries": SDK_RAISED_RETRIES, "scenario": "weak",
+                     "cpus": os.cpu_count()},
+        "targets": TARGETS,
+        "sizes": results,
+        "verdicts": verdicts(results),
+    }
+    out = Path(args.out) if args.out else RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=str))
+    print()
+    print(table(results))
+    print()
+    for name, v in report["verdicts"].items():
+        if isinstance(v, dict):
+            print(f"  {name:28} {'MET' if v.get('met') else 'NOT MET':8} {json.dumps(v)}")
+    print(f"\nwritten: {out}  ({report['total_seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

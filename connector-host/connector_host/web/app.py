@@ -1,0 +1,163 @@
+"""The Flask app factory: pages, JSON API, login, CSRF and security headers.
+
+* CSRF: Flask-WTF's ``CSRFProtect`` on every state-changing request, forms (``csrf_token`` field) and the JSON
+  API alike (``X-CSRFToken`` header; the page's script reads the token from a ``<meta>`` tag).
+* Login: when a password hash is given (``serve`` requires one when bound to anything but loopback), every
+  route but the login page and static files needs a session; the password is compared against its hash.
+* Session cookie: HttpOnly, SameSite=Strict; Secure when ``secure_cookies``.
+* Headers: a CSP without inline script or style, ``frame-ancestors 'none'`` + ``X-Frame-Options: DENY``,
+  ``nosniff``, no referrer, no caching of pages.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import check_password_hash
+
+from ..loader import Registry
+from ..runner import Runner
+from ..store import Store
+from .actions import Host
+from .jobs import SyncJobs
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(
+    store: Store,
+    registry: Registry,
+    *,
+    runner: Runner | None = None,
+    jobs: SyncJobs | None = None,
+    env: Mapping[str, str] | None = None,
+    password_hash: str | None = None,
+    secret_key: bytes | None = None,
+    secure_cookies: bool = False,
+    testing: bool = False,
+) -> Flask:
+    """A web app over ``store`` and ``registry``.
+
+    ``env``: where secret references are resolved and the encryption key is read (default ``os.environ``).
+    ``password_hash``: a werkzeug password hash; when set, a login is required.
+    """
+    env = dict(os.environ if env is None else env)
+    runner = runner or Runner(store, registry, env=env)
+    jobs = jobs or SyncJobs(runner)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key or secrets.token_bytes(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_NAME="connector_host_session",
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=secure_cookies,
+        TESTING=testing,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["connector_host"] = Host(store, registry, runner, jobs, env)
+    app.extensions["connector_host_password"] = password_hash
+    CSRFProtect(app)
+
+    from .api import api
+    from .views import pages
+
+    app.register_blueprint(pages)
+    app.register_blueprint(api, url_prefix="/api")
+    app.jinja_env.filters.update(_filters())
+    app.jinja_env.globals["login_required"] = password_hash is not None
+
+    @app.before_request
+    def require_login() -> Any:
+        g.csp_nonce = None
+        if password_hash is None or request.endpoint in ("static", "pages.login"):
+            return None
+        if session.get("user") == "admin":
+            return None
+        if request.path.startswith("/api/"):
+            return jsonify(error="login required", status=401), 401
+        return redirect(url_for("pages.login", next=request.full_path if request.method == "GET" else None))
+
+    @app.after_request
+    def headers(resp: Any) -> Any:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: CSRFError) -> Any:
+        msg = "the request was refused: its CSRF token is missing or wrong; reload the page and try again"
+        if request.path.startswith("/api/"):
+            return jsonify(error=msg, status=400), 400
+        return render_template("error.html", title="Request refused", message=msg), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error=e.description, status=e.code), e.code
+        return render_template("error.html", title=f"{e.code} {e.name}", message=e.description), e.code
+
+    return app
+
+
+def check_password(app: Flask, password: str) -> bool:
+    hashed = app.extensions.get("connector_host_password")
+    if not hashed or not password:
+        # compare anyway so timing does not tell whether a password is configured
+        hmac.compare_digest("x", "y")
+        return False
+    return check_password_hash(hashed, password)
+
+
+def _filters() -> dict[str, Any]:
+    import json
+    import time
+
+    def ts(ms: Any) -> str:
+        if not isinstance(ms, int | float):
+            return "–"
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + " UTC"
+
+    def duration(seconds: Any) -> str:
+        if not isinstance(seconds, int | float):
+            return "–"
+        if seconds < 60:
+            return f"{seconds:.1f} s"
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+    def pretty(obj: Any) -> str:
+        return json.dumps(obj, indent=2, sort_keys=True, default=str)
+
+    def num(value: Any) -> str:
+        return f"{value:,}" if isinstance(value, int) else ("–" if value is None else str(value))
+
+    def frequency(minutes: Any) -> str:
+        if not minutes:
+            return "on demand"
+        if minutes % 1440 == 0:
+            return "every day" if minutes == 1440 else f"every {minutes // 1440} days"
+        if minutes % 60 == 0:
+            return "every hour" if minutes == 60 else f"every {minutes // 60} hours"
+        return f"every {minutes} min"
+
+    return {"ts": ts, "duration": duration, "pretty": pretty, "num": num, "frequency": frequency}

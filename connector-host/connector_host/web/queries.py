@@ -1,0 +1,72 @@
+"""Read-only queries the pages need beyond the store's views (filter choices, the STIG summary).
+
+They read the store's tables through its connection; all writes stay in :mod:`connector_host.store`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..store import Store
+
+VULN_ID = re.compile(r"^V-\d+$")
+
+
+def _where(store: Store, integration: int | None, alias: str = "") -> tuple[str, list[Any]]:
+    col = f"{alias}integration_id"
+    if integration is None:
+        return f"{alias}status = 'active'", []
+    return f"{alias}status = 'active' AND {col} = ?", [integration]
+
+
+def filter_options(store: Store, integration: int | None = None) -> dict[str, Any]:
+    """The checks (id, title) and standards present among active findings, for the filter menus."""
+    clause, params = _where(store, integration)
+    db = store._conn()
+    checks = [
+        (r[0], r[1] or r[0])
+        for r in db.execute(
+            f"SELECT check_id, MAX(title) FROM findings WHERE {clause} AND check_id IS NOT NULL"
+            " GROUP BY check_id ORDER BY MAX(title)", params,
+        )
+    ]
+    standards: set[str] = set()
+    for (text,) in db.execute(f"SELECT DISTINCT standards FROM findings WHERE {clause}", params):
+        for s in (text or "").split("\n"):
+            if s:
+                standards.add(s)
+    names = sorted(s for s in standards if not VULN_ID.match(s) and ":" not in s and not re.match(r"^[A-Z]+-[A-Z]+-\d+$", s))
+    return {"checks": checks, "standards": names}
+
+
+def stig_summary(store: Store, integration: int | None = None) -> dict[str, Any]:
+    """The STIG rules (Vuln IDs ``V-nnnnnn`` of findings whose standards name a STIG) and how many pass.
+
+    A rule passes when every result for it is ``pass``; it fails when any is ``fail`` or ``warning``; otherwise
+    (``unknown``, ``manual``) it is not evaluated and never counted as passing.
+    """
+    clause, params = _where(store, integration)
+    rules: dict[str, str] = {}
+    rank = {"fail": 3, "warning": 3, "unknown": 2, "manual": 2, "pass": 1}
+    for standards, status in store._conn().execute(
+        f"SELECT standards, compliance_status FROM findings WHERE {clause} AND standards LIKE '%STIG%'", params
+    ):
+        for s in (standards or "").split("\n"):
+            if VULN_ID.match(s):
+                prev = rules.get(s)
+                cur = {3: "failing", 2: "not evaluated", 1: "passing"}[rank.get(status, 2)]
+                if prev is None or rank_of(cur) > rank_of(prev):
+                    rules[s] = cur
+    total = len(rules)
+    counts = {k: sum(1 for v in rules.values() if v == k) for k in ("passing", "failing", "not evaluated")}
+    return {
+        "rules": total,
+        **counts,
+        "share_passing": round(counts["passing"] / total, 4) if total else None,
+        "by_rule": dict(sorted(rules.items())),
+    }
+
+
+def rank_of(state: str) -> int:
+    return {"failing": 3, "not evaluated": 2, "passing": 1}[state]

@@ -1,0 +1,177 @@
+// Progressive enhancement for the host's pages. Every page works without it; no inline script (CSP).
+"use strict";
+(function () {
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const el = (tag, attrs, ...children) => {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) { if (k === "class") n.className = v; else n.setAttribute(k, v); }
+    for (const c of children) n.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
+    return n;
+  };
+  async function api(url, opts) {
+    const o = Object.assign({ credentials: "same-origin", headers: {} }, opts || {});
+    o.headers = Object.assign({ "X-CSRFToken": csrf(), "Accept": "application/json" }, o.headers);
+    const resp = await fetch(url, o);
+    let body = null;
+    try { body = await resp.json(); } catch (e) { body = { error: "unexpected response (" + resp.status + ")" }; }
+    return { ok: resp.ok, status: resp.status, body };
+  }
+
+  // ---- Integrations: filter cards as you type
+  document.querySelectorAll("[data-filter-cards]").forEach((input) => {
+    const box = document.querySelector(input.dataset.filterCards);
+    const empty = document.querySelector(".empty-search");
+    const apply = () => {
+      const q = input.value.trim().toLowerCase();
+      let shown = 0;
+      box.querySelectorAll("[data-search]").forEach((card) => {
+        const hit = !q || card.dataset.search.includes(q);
+        card.hidden = !hit; if (hit) shown++;
+      });
+      if (empty) empty.hidden = shown > 0;
+    };
+    input.addEventListener("input", apply);
+    input.form && input.form.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
+  });
+
+  // ---- Configure: oneOf choices show only the chosen branch
+  document.querySelectorAll("[data-choice]").forEach((fs) => {
+    const name = fs.dataset.choice;
+    const sync = () => {
+      const chosen = fs.querySelector('input[data-branch-radio="' + CSS.escape(name) + '"]:checked');
+      fs.querySelectorAll('[data-branch-of="' + CSS.escape(name) + '"]').forEach((b) => {
+        const on = chosen && b.dataset.branch === chosen.value;
+        b.hidden = !on;
+        b.querySelectorAll("input, select, textarea").forEach((i) => { i.disabled = !on; });
+      });
+    };
+    fs.addEventListener("change", sync);
+    sync();
+  });
+
+  // ---- Configure: Test Connection through the JSON API (the form, secrets included, stays as typed)
+  const form = document.getElementById("configure");
+  const testBtn = document.getElementById("test-connection");
+  if (form && testBtn) {
+    testBtn.addEventListener("click", async (e) => {
+      e.preventDefault();
+      const panel = document.getElementById("test-panel");
+      const out = document.getElementById("test-result");
+      panel.hidden = false;
+      out.replaceChildren(el("p", { class: "muted" }, "Testing the connection…"));
+      testBtn.disabled = true;
+      const data = new FormData(form);
+      data.delete("_action");
+      try {
+        const r = await api(form.dataset.testUrl, { method: "POST", body: data });
+        showFieldErrors(form, (r.body && r.body.errors) || {});
+        out.replaceChildren(renderTest(r.body && r.body.result ? r.body.result : { status: "failed", message: r.body.error || "request failed" }, r.body && r.body.general));
+      } catch (err) {
+        out.replaceChildren(el("p", { class: "field-error" }, "The host did not answer: " + err));
+      } finally { testBtn.disabled = false; }
+    });
+  }
+  function showFieldErrors(f, errors) {
+    f.querySelectorAll(".field").forEach((div) => {
+      div.classList.remove("has-error");
+      div.querySelectorAll(".field-error.js").forEach((p) => p.remove());
+      const msg = errors[div.dataset.field];
+      if (msg) { div.classList.add("has-error"); div.append(el("p", { class: "field-error js", role: "alert" }, msg)); }
+    });
+  }
+  function renderTest(res, general) {
+    const frag = document.createDocumentFragment();
+    const ok = res.status === "succeeded";
+    const head = el("div", { class: "test-status " + (ok ? "ok" : "bad") },
+      el("strong", {}, ok ? "Connection succeeded" : "Connection failed"), " ",
+      res.failure_kind ? el("span", { class: "tag" }, res.failure_kind) : "",
+      el("p", {}, res.message || ""));
+    frag.append(head);
+    (general || []).forEach((g) => frag.append(el("div", { class: "flash error" }, g)));
+    if (res.identity && typeof res.identity === "object") {
+      frag.append(el("h3", {}, "Identity"));
+      const dl = el("dl", { class: "kv" });
+      for (const [k, v] of Object.entries(res.identity)) dl.append(el("dt", {}, k), el("dd", {}, Array.isArray(v) ? v.join(", ") : (typeof v === "object" && v ? JSON.stringify(v) : v)));
+      frag.append(dl);
+    }
+    if (res.warnings && res.warnings.length) {
+      frag.append(el("h3", {}, "Warnings"));
+      const ul = el("ul", { class: "warnings" });
+      res.warnings.forEach((w) => ul.append(el("li", {}, w)));
+      frag.append(ul);
+    }
+    if (res.capabilities && res.capabilities.length) {
+      frag.append(el("h3", {}, "Capabilities"));
+      const tb = el("tbody");
+      res.capabilities.forEach((c) => {
+        const detail = el("td", { class: "small" }, c.message || c.detail || "");
+        if (c.missing_scopes && c.missing_scopes.length) detail.append(" ", el("span", { class: "muted" }, "missing: " + c.missing_scopes.join(", ")));
+        tb.append(el("tr", {}, el("td", {}, c.name), el("td", {}, el("span", { class: "cap cap-" + c.status }, c.status)), detail));
+      });
+      frag.append(el("table", { class: "table compact caps" }, tb));
+    }
+    return frag;
+  }
+
+  // ---- Sync Now: start through the API, then poll its progress without reloading
+  document.querySelectorAll("[data-sync-form]").forEach((sf) => {
+    const btn = sf.querySelector("button");
+    const panel = document.getElementById("progress-panel");
+    const text = document.getElementById("progress-text");
+    const counts = document.querySelector("#progress-counts tbody");
+    let timer = null;
+    const poll = async () => {
+      const r = await api(sf.dataset.status, { method: "GET" });
+      if (!r.ok) { text.textContent = r.body.error || "status unavailable"; return; }
+      const s = r.body;
+      if (s.running) {
+        panel.hidden = false; btn.disabled = true;
+        text.textContent = (s.sync_id ? "Sync #" + s.sync_id + ": " : "") + s.records + " records" +
+          (s.requests ? ", " + s.requests + " API requests" : "") + (s.message ? " · " + s.message : "");
+        counts.replaceChildren(...Object.entries(s.counts || {}).slice(-12).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", { class: "num" }, v))));
+        timer = setTimeout(poll, 1000);
+      } else {
+        btn.disabled = false;
+        panel.hidden = true;
+        const last = s.last_sync;
+        if (s.error) flash(s.error, "error");
+        if (last) {
+          flash("Sync #" + last.id + " " + last.status + ": " + last.findings_seen + " findings (" + last.findings_new + " new, " + last.findings_resolved + " resolved), " + last.assets_seen + " assets.", last.status === "failed" ? "error" : "ok", true);
+          const tbody = document.querySelector("#recent tbody");
+          if (tbody) {
+            const none = tbody.querySelector(".none"); if (none) none.remove();
+            const started = new Date(last.started_at).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+            tbody.prepend(el("tr", {}, el("td", {}, started), el("td", {}, el("span", { class: "st st-" + last.status }, last.status)),
+              el("td", {}, last.findings_seen + " (+" + last.findings_new + " / −" + last.findings_resolved + ")")));
+          }
+        }
+      }
+    };
+    sf.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      btn.disabled = true;
+      const r = await api(sf.dataset.api, { method: "POST" });
+      if (!r.ok && r.status !== 409) { btn.disabled = false; flash(r.body.error || "could not start the sync", "error"); return; }
+      panel.hidden = false;
+      text.textContent = "Starting…";
+      clearTimeout(timer); poll();
+    });
+    if (panel && !panel.hidden) poll();
+  });
+  function flash(msg, cat, links) {
+    const main = document.querySelector("main");
+    const div = el("div", { class: "flash " + cat, role: "status", id: "sync-result" }, msg);
+    if (links) {
+      div.append(" ", el("a", { href: "/history" }, "History"), " · ", el("a", { href: "/findings" }, "Findings"), " · ", el("a", { href: "/assets" }, "Assets"));
+    }
+    const old = document.getElementById("sync-result"); if (old) old.remove();
+    main.prepend(div);
+  }
+
+  // ---- tables: a click anywhere on a row opens it
+  document.querySelectorAll("tr[data-href]").forEach((tr) => {
+    tr.addEventListener("click", (e) => { if (!e.target.closest("a, button, input")) window.location = tr.dataset.href; });
+  });
+  document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+  document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); }));
+})();
