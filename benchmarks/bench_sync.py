@@ -213,10 +213,10 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     if off.get("requests") and off.get("wall_seconds"):
         # one request's service time at the connector's concurrency, as measured without limits
         latency = off["wall_seconds"] * CONNECTOR_CONFIG.get("max_concurrency", 4) / off["requests"]
-    bound = lower_bound(shape, quotas=dict(DEFAULT_QUOTAS), token_share=args.token_share, window_seconds=window,
-                        latency_seconds=latency)
-    res["lower_bound"] = bound
     main = res.get("sync") or res.get("sync_limits_off") or {}
+    bound = lower_bound(shape, quotas=dict(DEFAULT_QUOTAS), token_share=args.token_share, window_seconds=window,
+                        latency_seconds=latency, fanout_made=int(main.get("fanout_requests") or 0))
+    res["lower_bound"] = bound
     if main.get("requests") is not None:
         collection_requests = main["requests"] - (main.get("fanout_requests") or 0)
         res["ratios"] = {

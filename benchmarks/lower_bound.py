@@ -112,8 +112,12 @@ def series_requests(n: int, page_max: int | None) -> int:
 
 
 def lower_bound(shape: dict[str, Any], *, quotas: dict[str, int], token_share: float, window_seconds: float,
-                org_concurrency: int = 75, latency_seconds: float | None = None) -> dict[str, Any]:
-    """The fewest requests (collections; fan-out apart) and the least time, per bucket and overall."""
+                org_concurrency: int = 75, latency_seconds: float | None = None, fanout_made: int = 0
+                ) -> dict[str, Any]:
+    """The fewest requests (collections; fan-out apart) and the least time, per bucket and overall.
+
+    ``fanout_made``: budgeted per-object requests the client chose to make (in the fan-out collection's bucket);
+    they count towards the time bound (a client making them needs their quota too), not the request minimum."""
     by_bucket: dict[str, int] = {}
     by_collection: dict[str, int] = {}
     fanout: dict[str, int] = {}
@@ -124,15 +128,20 @@ def lower_bound(shape: dict[str, Any], *, quotas: dict[str, int], token_share: f
             continue
         by_collection[name] = n
         by_bucket[c["bucket"]] = by_bucket.get(c["bucket"], 0) + n
+    time_by_bucket = dict(by_bucket)
+    if fanout_made:
+        fan_bucket = next((c["bucket"] for c in shape["collections"].values() if c["fanout"]), "default")
+        time_by_bucket[fan_bucket] = time_by_bucket.get(fan_bucket, 0) + fanout_made
     per_bucket_seconds = {}
-    for bucket, n in by_bucket.items():
+    for bucket, n in time_by_bucket.items():
         q = max(1, math.floor(quotas.get(bucket, quotas["default"]) * token_share))
         per_bucket_seconds[bucket] = round((math.ceil(n / q) - 1) * window_seconds, 3)
-    total = sum(by_bucket.values())
+    total = sum(time_by_bucket.values())
     concurrency_seconds = total * latency_seconds / org_concurrency if latency_seconds else 0.0
     rate_seconds = max(per_bucket_seconds.values(), default=0.0)
     return {
-        "requests": total,
+        "requests": sum(by_bucket.values()),
+        "fanout_requests_counted_in_time": fanout_made,
         "requests_by_bucket": dict(sorted(by_bucket.items())),
         "requests_by_collection": dict(sorted(by_collection.items())),
         "fanout_requests_if_unbudgeted": fanout,
@@ -143,5 +152,5 @@ def lower_bound(shape: dict[str, Any], *, quotas: dict[str, int], token_share: f
         "seconds": round(max(rate_seconds, concurrency_seconds), 3),
         "window_seconds": window_seconds,
         "per_token_quota": {b: max(1, math.floor(quotas.get(b, quotas["default"]) * token_share))
-                            for b in sorted(by_bucket)},
+                            for b in sorted(time_by_bucket)},
     }

@@ -10,13 +10,14 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .config_secrets import ENV_SECRET_KEY, Redactor, SecretError, mask_config
+from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, Redactor, SecretError, mask_config
 from .facade import Connector
 from .loader import Registry, UnknownConnector, load_connectors
 from .runner import ConfigProblem, ProgressEvent, Runner
@@ -110,36 +111,50 @@ def _dur(record: SyncRecord) -> str:
 
 
 class ProgressDisplay:
-    """One status line on stderr, rewritten in place; silent when stderr is not a terminal."""
+    """One status line on stderr, rewritten in place (records per collection, requests, rate-limit waits), and a
+    line for each collection that ends INCOMPLETE or SKIPPED; silent when stderr is not a terminal."""
 
-    def __init__(self, stream: TextIO, enabled: bool | None = None):
+    def __init__(self, stream: TextIO, enabled: bool | None = None, width: int | None = None):
         self.stream = stream
         self.enabled = stream.isatty() if enabled is None else enabled
+        self.width = width or max(40, shutil.get_terminal_size((100, 20)).columns - 1)
         self._last = 0.0
-        self._width = 0
+        self._shown = 0
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * self._shown + "\r")
+            self._shown = 0
 
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if event.kind == "progress" and now - self._last < 0.2:
-            return
-        self._last = now
         if event.kind == "done":
-            self.stream.write("\r" + " " * self._width + "\r")
+            self._clear()
             self.stream.flush()
             return
-        parts = [f"{s} {n:,}" for s, n in event.counts.items()]
-        text = f"syncing {event.integration}: " + (" · ".join(parts[-6:]) or "starting")
-        if event.requests:
-            text += f" | {event.requests:,} requests"
+        if event.kind == "stream" and event.message:
+            self._clear()
+            self.stream.write(event.message[: self.width] + "\n")
+        elif event.kind != "progress" or now - self._last < 0.2:
+            return
+        self._last = now
+        head = f"syncing {event.integration}: "
+        tail = f" | {event.requests:,} requests" if event.requests else ""
         if event.rate_limit_wait_seconds:
-            text += f" | rate-limit wait {event.rate_limit_wait_seconds:.1f}s"
-        if event.kind in ("stream", "error") and event.message:
-            self.stream.write("\r" + " " * self._width + "\r" + event.message[:200] + "\n")
-        text = text[-150:]
-        self._width = max(self._width, len(text))
-        self.stream.write("\r" + text.ljust(self._width))
+            tail += f" | rate-limit wait {event.rate_limit_wait_seconds:.1f}s"
+        room = self.width - len(head) - len(tail)
+        parts: list[str] = []
+        for name, n in reversed(list(event.counts.items())):  # the latest collections first
+            part = f"{name} {n:,}"
+            if sum(len(p) + 3 for p in parts) + len(part) > room:
+                break
+            parts.insert(0, part)
+        text = (head + (" · ".join(parts) or "starting") + tail)[: self.width]
+        self._clear()
+        self.stream.write(text)
+        self._shown = len(text)
         self.stream.flush()
 
 
@@ -156,11 +171,13 @@ def _assignments(items: Sequence[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def config_from_args(connector: Connector, base: Mapping[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def config_from_args(
+    connector: Connector, base: Mapping[str, Any], args: argparse.Namespace, env: Mapping[str, str]
+) -> dict[str, Any]:
     """--set / --unset / --secret-env / --secret-file applied to a stored config (see service.build_config)."""
     try:
         return build_config(
-            connector, base,
+            connector, base, env=env,
             raw_values=_assignments(args.set, "--set"),
             secret_env=_assignments(args.secret_env, "--secret-env"),
             secret_file=_assignments(args.secret_file, "--secret-file"),
@@ -196,6 +213,16 @@ class App:
             self._store.recover_interrupted()
         return self._store
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment secrets are resolved in; ``<store>.key`` (made by ``serve``) is the default key file."""
+        env = dict(os.environ)
+        if not env.get(ENV_SECRET_KEY) and not env.get(ENV_SECRET_KEY_FILE):
+            key_file = f"{self.store.path}.key"
+            if os.path.exists(key_file):
+                env[ENV_SECRET_KEY_FILE] = key_file
+        return env
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -207,7 +234,7 @@ class App:
             raise CliError(str(e)) from None
 
     def runner(self) -> Runner:
-        return Runner(self.store, self.registry)
+        return Runner(self.store, self.registry, env=self.env)
 
     # ---- connectors
     def cmd_connectors(self) -> int:
@@ -250,7 +277,7 @@ class App:
 
     # ---- integrations
     def _check(self, connector: Connector, config: Mapping[str, Any]) -> None:
-        check = check_config(connector, config)
+        check = check_config(connector, config, self.env)
         self.out.redact_with(check.redactor)
         for w in check.warnings:
             self.out.err(f"warning: {w}")
@@ -279,7 +306,7 @@ class App:
 
     def cmd_add(self) -> int:
         connector = self.connector(self.args.connector)
-        config = config_from_args(connector, {}, self.args)
+        config = config_from_args(connector, {}, self.args, self.env)
         self._check(connector, config)
         interval = self._interval(connector, config, self.args.interval)
         try:
@@ -293,7 +320,7 @@ class App:
     def cmd_edit(self) -> int:
         integ = self.store.get_integration(self.args.name)
         connector = self.connector(integ.connector)
-        config = config_from_args(connector, integ.config, self.args)
+        config = config_from_args(connector, integ.config, self.args, self.env)
         self._check(connector, config)
         kwargs: dict[str, Any] = {"config": config}
         if self.args.interval is not None or any(s.startswith("sync_interval_minutes=") for s in self.args.set or []):
@@ -701,14 +728,9 @@ def _configure_logging(verbosity: int, stderr: TextIO) -> Callable[[], None]:
 
 
 def _redact_active(record: logging.LogRecord) -> bool:
-    from .runner import active_redactors
+    from .runner import active_redactors, redact_log_record
 
-    redactors = active_redactors()
-    if redactors:
-        text = record.getMessage()
-        for r in redactors:
-            text = r.text(text)
-        record.msg, record.args = text, None
+    redact_log_record(record, active_redactors())
     return True
 
 

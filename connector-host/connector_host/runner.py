@@ -62,10 +62,25 @@ class ProgressEvent:
     requests: int | None = None
     rate_limit_wait_seconds: float | None = None
     message: str | None = None
-    kind: str = "progress"  # progress | stream | error | done
+    kind: str = "progress"  # progress | stream (a collection INCOMPLETE or SKIPPED) | error | done
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def redact_log_record(record: logging.LogRecord, redactors: list[Redactor]) -> None:
+    """Redact a log record's message and its traceback text (formatted now, so no handler formats it raw)."""
+    if not redactors:
+        return
+    text = record.getMessage()
+    exc_text = record.exc_text
+    if record.exc_info and not exc_text:
+        exc_text = logging.Formatter().formatException(record.exc_info)
+    for r in redactors:
+        text = r.text(text)
+        exc_text = r.text(exc_text) if exc_text else exc_text
+    record.msg, record.args = text, None
+    record.exc_info, record.exc_text = None, exc_text
 
 
 class _RedactingFilter(logging.Filter):
@@ -74,8 +89,7 @@ class _RedactingFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor.text(record.getMessage())
-        record.args = None
+        redact_log_record(record, [self.redactor])
         return True
 
 
@@ -87,6 +101,7 @@ class _SyncState:
     errors_dropped: int = 0
     tainted_streams: set[str] = field(default_factory=set)
     invalid_messages: int = 0
+    internal_errors: int = 0  # ERROR messages of kind internal sent by the connector
     records: int = 0
     final: dict[str, Any] | None = None
     state: Mapping[str, Any] | None = None
@@ -236,7 +251,7 @@ class Runner:
         def flush(force: bool = False) -> None:
             nonlocal last_beat
             if batch_a or batch_f or batch_r:
-                self.store.stage(sync_id, batch_a, batch_f, batch_r)
+                self.store.stage(sync_id, batch_a, batch_f, batch_r, redact=redactor.text if redactor else None)
                 batch_a.clear()
                 batch_f.clear()
                 batch_r.clear()
@@ -338,6 +353,8 @@ class Runner:
                 problems.append(f"records the host could not store in: {', '.join(sorted(st.tainted_streams))}")
             if st.invalid_messages:
                 problems.append(f"{st.invalid_messages} invalid messages")
+            if st.internal_errors:
+                problems.append(f"{st.internal_errors} internal errors reported by the connector")
             if problems:
                 return "partial", "downgraded to partial by the host (" + "; ".join(problems) + ")"
         return str(status), message
@@ -399,7 +416,9 @@ class Runner:
         elif mtype == "STREAM_STATUS":
             ss = msg["stream_status"]
             st.stream_status[ss["stream"]] = dict(ss)
-            notify("stream", ss["stream"], f"{ss['stream']}: {ss['status']}" + (f" ({ss['reason']})" if ss.get("reason") else ""))
+            notable = ss["status"] in ("INCOMPLETE", "SKIPPED")  # worth a line of its own in a progress display
+            notify("stream" if notable else "progress", ss["stream"],
+                   f"{ss['stream']}: {ss['status']}" + (f" ({ss['reason']})" if ss.get("reason") else ""))
         elif mtype == "PROGRESS":
             on_progress(msg["progress"])
         elif mtype == "LOG":
@@ -414,6 +433,8 @@ class Runner:
                 st.rate_wait = float(st.stats["rate_limit_wait_seconds"])
         elif mtype == "ERROR":
             err = msg["error"]
+            if err["kind"] == "internal":
+                st.internal_errors += 1
             st.error(
                 err["kind"], redactor.text(err["message"])[:2000], stream=err.get("stream"), fatal=bool(err.get("fatal")),
                 request_id=err.get("request_id"),

@@ -100,6 +100,7 @@ def build_config(
     secret_env: Mapping[str, str] | None = None,
     secret_file: Mapping[str, str] | None = None,
     unset: Iterable[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A stored config from ``base`` and user input (keys are dotted paths such as ``auth.token``).
 
@@ -128,14 +129,14 @@ def build_config(
         clear[_path(key)] = value
     for path, value in clear.items():
         _must_be_secret(path, secrets)
-        if not encryption_available():
+        if not encryption_available(env):
             raise ConfigInputError(
                 f"{format_path(path)} is a secret and is never stored in clear: pass it with "
                 f"--secret-env {format_path(path)}=ENV_VAR or --secret-file {format_path(path)}=PATH, "
                 f"or set {ENV_SECRET_KEY} (or {ENV_SECRET_KEY_FILE}) to store it encrypted"
             )
         try:
-            set_path(config, path, encrypt_ref(value))
+            set_path(config, path, encrypt_ref(value, env))
         except SecretError as e:
             raise ConfigInputError(str(e)) from None
     for refs, make in ((secret_env or {}, env_ref), (secret_file or {}, file_ref)):
@@ -155,7 +156,7 @@ def _must_be_secret(path: Path_, secrets: list[Path_]) -> None:
         raise ConfigInputError(f"{format_path(path)} is not a secret field of this connector (secret fields: {known})")
 
 
-def check_config(connector: Connector, stored: Mapping[str, Any]) -> ConfigCheck:
+def check_config(connector: Connector, stored: Mapping[str, Any], env: Mapping[str, str] | None = None) -> ConfigCheck:
     """Validate a stored config; secrets are resolved where possible, unresolvable ones become warnings."""
     probe = json.loads(json.dumps(stored))
     ignore: list[Path_] = []
@@ -165,7 +166,7 @@ def check_config(connector: Connector, stored: Mapping[str, Any]) -> ConfigCheck
         value = get_path(probe, path)
         if is_ref(value):
             try:
-                secret = resolve_ref(value)
+                secret = resolve_ref(value, env)
                 resolved.append(secret)
                 set_path(probe, path, secret)
             except SecretError as e:
@@ -237,7 +238,7 @@ class HostService:
     ) -> tuple[Integration, ConfigCheck]:
         """Validate and store (add, or update ``existing``); :class:`ConfigInputError` lists the problems."""
         connector = self.connector(connector_id)
-        check = check_config(connector, config)
+        check = check_config(connector, config, self.runner.env)
         if check.problems:
             raise ConfigInputError("invalid config:\n  " + "\n  ".join(check.problems))
         interval = interval_for(connector, config, interval_minutes)

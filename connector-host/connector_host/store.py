@@ -28,7 +28,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -212,6 +212,13 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _check_name(name: str) -> None:
+    if not name or not name.strip() or name != name.strip() or len(name) > 100:
+        raise StoreError("an integration name must be 1-100 characters without leading or trailing spaces")
+    if name.isdigit():
+        raise StoreError("an integration name cannot be only digits (numbers are ids)")
+
+
 def default_store_path() -> Path:
     """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory."""
     env = os.environ.get("CONNECTOR_HOST_STORE")
@@ -338,7 +345,9 @@ def _dumps(obj: Any) -> str:
 
 
 class Store:
-    """The SQLite store. Safe to share between threads (one connection per thread)."""
+    """The SQLite store. Safe to share between threads (one connection per thread) and processes (WAL mode;
+    writes are short ``BEGIN IMMEDIATE`` transactions). Give it a file path: ``:memory:`` would be one
+    database per thread."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None):
         self.path = Path(path) if path is not None else default_store_path()
@@ -356,12 +365,12 @@ class Store:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA busy_timeout=120000")  # writers queue behind a large sync's apply
             self._local.conn = conn
             with self._conns_lock:
                 self._conns.append(conn)
@@ -409,10 +418,7 @@ class Store:
         interval_minutes: int | None = None,
         enabled: bool = True,
     ) -> Integration:
-        if not name or not name.strip() or name != name.strip() or len(name) > 100:
-            raise StoreError("an integration name must be 1-100 characters without leading or trailing spaces")
-        if name.isdigit():
-            raise StoreError("an integration name cannot be only digits (numbers are ids)")
+        _check_name(name)
         t = now_ms()
         try:
             with self._tx() as db:
@@ -446,7 +452,8 @@ class Store:
         if enabled is not None:
             sets.append("enabled = ?")
             params.append(int(enabled))
-        if name is not None:
+        if name is not None and name != integ.name:
+            _check_name(name)
             sets.append("name = ?")
             params.append(name)
         if not sets:
@@ -566,19 +573,26 @@ class Store:
         assets: Iterable[StagedAsset] = (),
         findings: Iterable[StagedFinding] = (),
         relationships: Iterable[StagedRelationship] = (),
+        *,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
-        """Write one batch of a running sync's records to the staging tables (a later duplicate wins)."""
+        """Write one batch of a running sync's records to the staging tables (a later duplicate wins).
+
+        ``redact`` (e.g. :meth:`Redactor.text`) is applied to every stored text, so a secret a connector
+        wrongly put in a record never reaches the store.
+        """
+        r: Callable[[Any], Any] = (lambda t: redact(t) if isinstance(t, str) else t) if redact else (lambda t: t)
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO staged_assets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(sync_id, a.type, a.uid, a.name, a.class_uid, a.stream, _dumps(a.data)) for a in assets],
+                [(sync_id, a.type, a.uid, r(a.name), a.class_uid, a.stream, r(_dumps(a.data))) for a in assets],
             )
             db.executemany(
                 "INSERT OR REPLACE INTO staged_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        sync_id, f.uid, f.check_id, f.title, int(f.severity_id), f.compliance_status,
-                        "\n".join(f.standards), f.resource_type, f.resource_uid, f.resource_name, _dumps(f.data),
+                        sync_id, f.uid, f.check_id, r(f.title), int(f.severity_id), f.compliance_status,
+                        "\n".join(f.standards), f.resource_type, f.resource_uid, r(f.resource_name), r(_dumps(f.data)),
                     )
                     for f in findings
                 ],
@@ -587,10 +601,10 @@ class Store:
                 "INSERT OR REPLACE INTO staged_relationships VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        sync_id, r.stream, r.relation, r.from_type, r.from_uid, r.to_type, r.to_uid,
-                        _dumps(r.attributes) if r.attributes else None,
+                        sync_id, x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
+                        r(_dumps(x.attributes)) if x.attributes else None,
                     )
-                    for r in relationships
+                    for x in relationships
                 ],
             )
             db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ?", (now_ms(), sync_id))

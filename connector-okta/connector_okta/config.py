@@ -253,6 +253,9 @@ def load_config(raw: Mapping[str, Any]) -> OktaConfig:
             token = token[5:].strip()
         if any(c.isspace() for c in token):
             raise ConfigError("auth.token contains spaces or line breaks: paste only the token")
+        if not all(33 <= ord(c) < 127 for c in token) or any(c in "\"'<>;,\\" for c in token):
+            raise ConfigError("auth.token contains characters an Okta API token never has (quotes, brackets, control "
+                              "or non-ASCII characters): paste only the token from Security > API > Tokens")
         auth = ApiTokenAuth(token=Secret(token))
     else:
         oauth_props = next(b for b in props["auth"]["oneOf"] if b["properties"]["method"]["const"] == "oauth")

@@ -41,7 +41,7 @@ def connector_test_connection(config: Mapping[str, Any]) -> dict[str, Any]:
     try:
         from .connection import test_connection
 
-        return test_connection(dict(config or {}), probes=probes())
+        return test_connection(dict(config) if isinstance(config, Mapping) else config, probes=probes())
     except Exception as exc:  # noqa: BLE001 - the contract: never raise
         log.debug("test_connection failed unexpectedly", exc_info=False)
         return {

@@ -73,6 +73,18 @@ class Outcome:
         return self.status in ("incomplete", "unavailable") and (self.error_kind in PARTIAL_KINDS)
 
 
+@dataclass
+class _Lane:
+    """One collection read by :meth:`SyncRun.read_together`."""
+
+    res: Resource
+    outcome: Outcome = field(default_factory=lambda: Outcome("complete"))
+    jobs: list[str | None] = field(default_factory=list)
+    budget_reason: str | None = None
+    first_error: Outcome | None = None
+    unavailable: bool = False
+
+
 class _Context:
     """Tolerant access to the host's ``context`` (an object or a mapping, or None)."""
 
@@ -233,6 +245,10 @@ class SyncRun:
         return {"uid": self.org["uid"], "name": self.org["name"]}
 
     def finish_collection(self, res: Resource, outcome: Outcome) -> Iterator[dict[str, Any]]:
+        parent = self.outcomes.get(res.parent) if res.parent else None
+        if outcome.status == "complete" and parent is not None and parent.status == "incomplete":
+            outcome.status, outcome.error_kind = "incomplete", parent.error_kind  # children of unread parents
+            outcome.reason = f"its parent collection {res.parent} was read only in part: {parent.reason}"
         looped = self.pagination_loop(res) if outcome.status == "complete" else None
         if looped:  # the client stopped a pagination loop: what lies past it was not read
             outcome.status, outcome.reason, outcome.error_kind = "incomplete", looped, "transient"
@@ -594,6 +610,95 @@ class SyncRun:
                            outcome.by_parent, outcome.parent_of)
         return outcome
 
+    def read_together(self, resources: list[Resource]) -> Iterator[dict[str, Any]]:
+        """Read several collections on one bounded worker pool, their requests interleaved (issue 8: the
+        sync's time is set by the busiest rate-limit bucket, not by the sum of them). Each collection gets
+        the outcome :meth:`read` would give it; pages of one series stay in order."""
+        lanes: dict[str, _Lane] = {}
+        for res in resources:
+            pre = self.precheck(res)
+            if pre is not None:
+                yield from self.finish_collection(res, pre)
+                continue
+            yield messages.stream_status(res.name, "STARTED")
+            lane = lanes[res.name] = _Lane(res)
+            if res.parent:
+                parent_ids = self.parents_of(res)
+                if res.mode == "kept":
+                    lane.outcome.by_parent = {pid: [] for pid in parent_ids}
+                lane.jobs = list(parent_ids)
+                if res.fanout:
+                    fan = self.role_fanout
+                    if len(parent_ids) > fan.remaining:
+                        lane.jobs = parent_ids[: fan.remaining]
+                        lane.budget_reason = (f"the fan-out budget ({fan.budget} requests) covers {len(lane.jobs)} "
+                                              f"of {len(parent_ids)} {res.parent}; raise fanout_budget to read them all")
+                    for _ in lane.jobs:
+                        fan.take()
+            else:
+                lane.jobs = [None]
+        # top-level series first (one worker each, for their whole length), then the per-parent reads of all
+        # collections spread evenly, so no bucket's jobs bunch up while another bucket idles
+        order = sorted(((0.0 if pid is None else (i + 0.5) / len(lane.jobs), k, i) for k, lane in
+                        enumerate(lanes.values()) for i, pid in enumerate(lane.jobs)))
+        names = list(lanes)
+        jobs = [(names[k], lanes[names[k]].jobs[i]) for _, k, i in order]
+
+        def pages(job: tuple[str, str | None]) -> Iterator[list[Any]]:
+            name, pid = job
+            lane = lanes[name]
+            if lane.unavailable:
+                return
+            if pid is None:
+                for params in self.series(lane.res):
+                    yield from self.client.paginate(lane.res.path, params)
+            else:
+                yield from self.client.paginate(self.path_of(lane.res, pid), self.series(lane.res)[0])
+
+        stream = parallel_pages(jobs, pages, self.workers)
+        try:
+            for kind, (name, pid), payload in stream:
+                self.check_stop()
+                lane = lanes[name]
+                res, outcome = lane.res, lane.outcome
+                if kind == PAGE:
+                    for item in payload or ():
+                        yield from self.take(res, item, outcome, pid)
+                    yield from self.progress(res.name, outcome.count)
+                elif kind == ERROR:
+                    if getattr(payload, "kind", None) == "not_found" and pid is not None:
+                        yield messages.log("DEBUG", f"{res.name}: {res.parent} {pid} vanished during the sync")
+                        continue
+                    failed, msgs = self.failure(res, payload, outcome.count)
+                    if lane.first_error is None:
+                        lane.first_error = failed
+                        yield from msgs
+                    if failed.status == "unavailable":
+                        lane.unavailable = True  # the token cannot read this collection: stop asking
+        except SyncStopped as stop:
+            for lane in lanes.values():
+                self.outcomes[lane.res.name] = Outcome("incomplete", lane.outcome.count, f"stopped: {stop.message}",
+                                                       "stopped")
+            raise
+        finally:
+            stream.close()
+        for lane in lanes.values():
+            res, outcome = lane.res, lane.outcome
+            if res.mode == "kept" and res.parent:
+                outcome.items = [item for pid in outcome.by_parent for item in outcome.by_parent[pid]]
+            if lane.first_error is not None:
+                failed = lane.first_error
+                if not (lane.unavailable and outcome.count == 0):
+                    failed = Outcome("incomplete", outcome.count, failed.reason, failed.error_kind, outcome.items,
+                                     outcome.by_parent, outcome.parent_of)
+                outcome = failed
+            elif lane.budget_reason:
+                yield messages.log("WARNING", f"{res.name}: {lane.budget_reason}")
+                outcome = Outcome("incomplete", outcome.count, lane.budget_reason, "budget", outcome.items,
+                                  outcome.by_parent, outcome.parent_of)
+            yield from self.progress(res.name, outcome.count, force=True)
+            yield from self.finish_collection(res, outcome)
+
     # -------------------------------------------------------------- mode
 
     @property
@@ -670,11 +775,15 @@ class SyncRun:
     # -------------------------------------------------------------- stream phase and checks
 
     def stream_phase(self) -> Iterator[dict[str, Any]]:
-        for res in RESOURCES:
-            if res.phase != "stream":
-                continue
+        todo = [res for res in RESOURCES if res.phase == "stream"]
+        parents = [res for res in todo if any(other.parent == res.name for other in todo)]  # groups
+        for res in parents:
             self.check_stop()
             yield from self.read(res)
+        # the rest side by side: their requests fall in different rate-limit buckets (app users in apps, users in
+        # users, memberships and roles in groups/default), so each bucket's quota is used while the others wait
+        self.check_stop()
+        yield from self.read_together([res for res in todo if res not in parents])
 
     def finish_checks(self) -> Iterator[dict[str, Any]]:
         if self.engine is None:
@@ -764,7 +873,7 @@ def run_sync(raw_config: Mapping[str, Any], state: Mapping[str, Any] | None, con
     from .config import load_config
 
     try:
-        config = load_config(dict(raw_config or {}))
+        config = load_config(dict(raw_config) if isinstance(raw_config, Mapping) else raw_config)
     except Exception as exc:  # noqa: BLE001
         if getattr(exc, "kind", None) != "config" and type(exc).__name__ != "ConfigError":
             raise

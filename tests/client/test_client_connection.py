@@ -195,3 +195,9 @@ def test_with_the_connectors_own_probe_list(okta, factory):
     r = connection.test_connection(base_config(), probes=resources.probes(), client_factory=factory)
     assert r["status"] == "succeeded"
     assert len(r["capabilities"]) == len([p for p in resources.probes() if "{" not in p["path"]])
+
+
+def test_okta_down_is_transient_not_a_bad_url(okta, factory):
+    okta.get(f"{ORG}/.well-known/okta-organization", status_code=503)
+    r = connection.test_connection(base_config(), client_factory=factory)
+    assert r["status"] == "failed" and r["failure_kind"] == "transient"

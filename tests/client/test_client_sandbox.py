@@ -194,3 +194,34 @@ def test_test_connection_against_the_sandbox(sandbox, sandbox_config):
     oauth = connection.test_connection(oauth_raw(sb))
     assert oauth["status"] == "succeeded", oauth["message"]
     assert oauth["identity"]["type"] == "service_app"
+
+
+def test_foreign_next_host_never_receives_a_request(sandbox):
+    import http.server
+
+    hits: list[dict] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            hits.append(dict(self.headers))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+    foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=foreign.serve_forever, daemon=True).start()
+    try:
+        host = f"http://127.0.0.1:{foreign.server_address[1]}"
+        sb = sandbox(users=450, rate_limits=None, faults=[Fault("foreign_next", path="/api/v1/users", host=host, count=None)])
+        for raw in (None, oauth_raw(sb)):
+            client = client_for(sb) if raw is None else OktaClient(load_config(raw))
+            with client, pytest.raises(UnsafeURLError):
+                list(client.paginate("/api/v1/users"))
+        assert hits == []  # another port on the same machine is another origin: nothing was sent there
+    finally:
+        foreign.shutdown()
+        foreign.server_close()

@@ -243,6 +243,10 @@ class GoodConnector:
         }, org)
 
     @hookimpl
+    def connector_checks(self) -> list[dict[str, Any]]:
+        return [{"id": "fake-mfa-required", "title": "MFA is required for every user", "severity": "high"}]
+
+    @hookimpl
     def connector_normalize_asset(self, record: dict[str, Any]) -> dict[str, Any] | None:
         if record["kind"] != "asset":
             return None
@@ -615,6 +619,23 @@ class KeyInLoggedTraceback(GoodConnector):
         return super().connector_test_connection(config)
 
 
+class KeyPrinted(GoodConnector):
+    expected_failures = frozenset({"test_secrets_absent_from_logs"})
+
+    @hookimpl
+    def connector_test_connection(self, config: dict[str, Any]) -> dict[str, Any]:
+        print("debug: key =", config.get("api_key"))
+        return super().connector_test_connection(config)
+
+
+class UncataloguedCheck(GoodConnector):
+    expected_failures = frozenset({"test_check_results_name_catalogued_checks"})
+
+    @hookimpl
+    def connector_checks(self) -> list[dict[str, Any]]:
+        return [{"id": "fake-other-check", "title": "Another check"}, {"id": "fake-other-check", "title": "Twice"}]
+
+
 class KeyInException(GoodConnector):
     expected_failures = frozenset({"test_secrets_absent_from_exceptions", "test_connection_fails_on_bad_credential",
                                    "test_connection_results_validate_against_schema"})
@@ -644,7 +665,7 @@ VARIANTS = [GoodConnector, MisnamedHook, ManifestIdMismatch, ManifestNotSemver, 
             PayloadlessMessage, InvalidLogLevel, StateAfterStatus, FailsOnGoodSync, RaisesOnCrash,
             CrashIsInternal, CrashHidden, AssetNotOcsf, FindingNotOcsf, AssetNormaliserRaises, UnstableFindingIds,
             DuplicateFindingIds, NoAssets, KeyInLogMessage, KeyInResult, KeyLoggedAtDebug, KeyInLoggedTraceback,
-            KeyInException, KeyInNormalisedAsset]
+            KeyPrinted, UncataloguedCheck, KeyInException, KeyInNormalisedAsset]
 
 GOOD = GoodConnector()
 OTHER = GoodConnector()  # a second plugin object registered under the same entry-point name

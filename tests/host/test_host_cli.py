@@ -221,3 +221,12 @@ def test_progress_display_only_on_a_terminal():
     assert buf.getvalue() == ""
     cli.ProgressDisplay(buf, enabled=True)(ProgressEvent("acme", 1, "users", {"users": 10}, 3, 1.5, None, "progress"))
     assert "users 10" in buf.getvalue() and "rate-limit wait 1.5s" in buf.getvalue()
+
+
+def test_store_key_file_is_the_default_encryption_key(run, tmp_path):
+    (tmp_path / "cli.db.key").write_text(Fernet.generate_key().decode() + "\n")  # as `serve` creates it
+    r = run("add", "keyed", "--connector", "fake", "--set", "url=https://x", "--set", "auth.method=token",
+            "--set", f"auth.token={TOKEN}", "--json")
+    assert r.code == 0, r.err
+    assert r.json["config"]["auth"]["token"] == "<secret: encrypted>"
+    assert run("test", "keyed").code == 0

@@ -86,10 +86,12 @@ def test_missing_sync_status_and_exceptions_fail(runner, store, fake_org, integr
 def test_secrets_redacted_from_errors_logs_and_store(runner, store, fake_org, integration, caplog, tmp_path):
     integration()
     fake_org.leak_secret = True
+    fake_org.users["u9"] = f"careless {TOKEN}"  # a connector bug: the secret inside a record
     with caplog.at_level(logging.DEBUG):
         r = runner.sync("acme")
     assert "[redacted]" in str(r.errors) and TOKEN not in str(r.as_dict())
     assert "starting with token [redacted]" in caplog.text and TOKEN not in caplog.text
+    assert store.asset("u9")["name"].startswith("careless [redacted]")
     store.close()
     for f in tmp_path.glob("store.db*"):
         assert TOKEN.encode() not in f.read_bytes(), f
@@ -146,3 +148,36 @@ def test_ctrl_c_records_interrupted_and_applies_nothing(runner, store, fake_org,
     assert row.status == "interrupted" and "Ctrl-C" in row.message and store.query_assets().total == 0
     fake_org.raise_in_sync = None
     assert runner.sync("acme").status == "succeeded"  # the lock was released
+
+
+def test_internal_error_downgrades_a_claimed_success(runner, store, fake_org, integration):
+    integration()
+    runner.sync("acme")
+    fake_org.checks.clear()  # e.g. the check engine crashed: no results, yet the connector says succeeded
+    fake_org.extra_messages = [{"type": "ERROR", "error": {"kind": "internal", "message": "check engine failed"}}]
+    r = runner.sync("acme")
+    assert r.status == "partial" and "internal errors" in r.message and r.findings_resolved == 0
+    assert store.query_findings().total == 3
+
+
+def test_tracebacks_in_logs_are_redacted(runner, fake_org, integration):
+    import io
+
+    from connector_host.runner import active_redactors, redact_log_record
+
+    integration()
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.addFilter(lambda rec: redact_log_record(rec, active_redactors()) or True)  # as the CLI's handler
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        fake_org.raise_in_sync = RuntimeError(f"exploded with {TOKEN}")
+        assert runner.sync("acme").status == "failed"
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old)
+    assert "Traceback" in buf.getvalue() and "exploded with [redacted]" in buf.getvalue()
+    assert TOKEN not in buf.getvalue()

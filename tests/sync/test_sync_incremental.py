@@ -31,7 +31,10 @@ def test_first_sync_is_full_and_records_marks(run_fake, fake_org):
     assert st["high_water"]["groups"] == max(g["lastUpdated"] for g in fake_org.groups)
     assert st["high_water"]["groups_membership"] == max(g["lastMembershipUpdated"] for g in fake_org.groups)
     assert st["sync_count"] == 1 and st["needs_full"] is False
-    assert len(st["check_results"]) == len(results(msgs))
+    from connector_okta.state import unpack
+
+    stored = sorted(unpack(st["check_results_packed"]), key=lambda d: (d["check_id"], d["resource"]["uid"]))
+    assert stored == results(msgs)
 
 
 def test_unchanged_org_second_sync_is_incremental_and_identical(run_fake, fake_org, fakes):
@@ -99,6 +102,8 @@ def test_config_change_or_other_org_forces_full(run_fake, fake_org, fakes):
     msgs, _, _ = run_fake(fake_org, state={"version": 99})
     assert mode_of(msgs) == "full"
     msgs, _, _ = run_fake(fake_org, state={"version": 1, "sync_count": "garbage"})
+    assert mode_of(msgs) == "full"
+    msgs, _, _ = run_fake(fake_org, state=dict(st, check_results_packed="not base64!"))
     assert mode_of(msgs) == "full"
 
 

@@ -13,7 +13,7 @@ import pytest
 from .runner import installed_entry_points
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def conformance_entry_points() -> list[Any]:
     """The entry points in group ``connector_host`` the kit sees (override to add throwaway connectors)."""
     return installed_entry_points()

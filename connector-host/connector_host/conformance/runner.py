@@ -1,14 +1,17 @@
 """Loading one connector and calling its hooks while recording everything it lets out.
 
-The kit calls a connector only through the hooks, on a plugin manager holding that one connector (what a
-host does), and records for each call: the result or the exception, every log record of the whole process
+The kit calls a connector only through the hooks, on a plugin manager holding that one connector (what the
+host's facade does; the facade itself is not used for calls because it turns exceptions into results and
+redacts secrets, hiding exactly what the kit must see), and records for each call: the result or the exception, every log record of the whole process
 at DEBUG (formatted, with tracebacks), and exceptions raised in threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.metadata
+import io
 import logging
 import threading
 import time
@@ -140,8 +143,13 @@ class _Recorder(logging.Handler):
 
 @contextmanager
 def capture(logs: list[LogLine], thread_errors: list[str]) -> Iterator[None]:
-    """Record every log record of the process at DEBUG and exceptions escaping threads."""
+    """Record every log record of the process at DEBUG, what is printed, and exceptions escaping threads.
+
+    pytest's own log capture is paused meanwhile: a leaked secret must not reach the test report (the
+    kit reports leaks masked).
+    """
     recorder = _Recorder(logs)
+    paused = [h for h in logging.root.handlers if type(h).__module__.startswith("_pytest")]
     manager = logging.root.manager
     loggers = [logging.root] + [lg for lg in manager.loggerDict.values() if isinstance(lg, logging.Logger)]
     saved_levels = {lg: lg.level for lg in loggers}
@@ -159,15 +167,24 @@ def capture(logs: list[LogLine], thread_errors: list[str]) -> Iterator[None]:
         if lg.level > logging.DEBUG:
             lg.setLevel(logging.DEBUG)
     logging.root.setLevel(logging.DEBUG)
+    for handler in paused:
+        logging.root.removeHandler(handler)
     logging.root.addHandler(recorder)
     for lg in detached:
         lg.addHandler(recorder)
     threading.excepthook = hook
+    out, err = io.StringIO(), io.StringIO()
     try:
-        yield
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield
     finally:
+        for stream, text in (("stdout", out.getvalue()), ("stderr", err.getvalue())):
+            if text:
+                logs.append(LogLine(stream.upper(), stream, text))  # kept, not echoed: it may hold a secret
         threading.excepthook = saved_hook
         logging.root.removeHandler(recorder)
+        for handler in paused:
+            logging.root.addHandler(handler)
         for lg in detached:
             lg.removeHandler(recorder)
         for lg, level in saved_levels.items():

@@ -471,6 +471,22 @@ class ConformanceSuite:
         if dupes:
             _fail("finding ids emitted more than once in one sync", dupes)
 
+    def test_check_results_name_catalogued_checks(self, seen: Observations, loaded: Connector) -> None:
+        """Hosts list coverage and explain findings from the catalog (connector_checks, optional)."""
+        if not loaded.implements("connector_checks"):
+            pytest.skip("the connector does not implement connector_checks (optional)")
+        catalog = loaded.call("connector_checks")
+        if not isinstance(catalog, list) or not all(isinstance(c, dict) for c in catalog):
+            _fail("connector_checks()", [f"returned {type(catalog).__name__}, not a list of check dicts"])
+        ids = Counter(c.get("id") for c in catalog)
+        problems = [f"catalog entry without an id or title: {repr(c)[:200]}" for c in catalog
+                    if not isinstance(c.get("id"), str) or not c.get("title")]
+        problems += [f"check id {i!r} listed {n} times" for i, n in ids.items() if n > 1]
+        used = {f.record.get("data", {}).get("check_id") for f in seen.sync("first").findings}
+        problems += [f"check results name {i!r}, which the catalog does not list" for i in sorted(used - set(ids), key=str)]
+        if problems:
+            _fail("check catalog", problems)
+
     def test_sync_crash_ends_with_error_and_status(self, seen: Observations) -> None:
         """A dropped connection mid-sync is the vendor's fault, not the connector's: say so, keep the data."""
         run = seen.sync("crash")
@@ -518,10 +534,10 @@ class ConformanceSuite:
         for call in seen.all_calls():
             for line in call.logs:
                 logged += 1
-                problems += [f"{call.label}: {line.level} record of logger {line.logger!r}: {leak}"
+                problems += [f"{call.label}: {line.level} from {line.logger!r}: {leak}"
                              for leak in leaks_in_text(line.text, secrets)]
         if problems:
-            _fail("secret values in log records (captured at DEBUG, whole process)", problems)
+            _fail("secret values in log records (whole process, at DEBUG) or printed output", problems)
 
     def test_secrets_absent_from_exceptions(self, seen: Observations) -> None:
         secrets = seen.secrets()

@@ -173,7 +173,7 @@ def test_submission(sub: Submission) -> dict[str, Any]:
         names = ", ".join(".".join(p) for p in sub.unresolved)
         return {"status": "failed", "failure_kind": "config", "capabilities": [],
                 "message": f"the stored secret {names} cannot be read here; enter it again"}
-    if not sub.ok:
+    if sub.general or any(k != "_name" for k in sub.errors):  # the name does not matter to a test
         return {"status": "failed", "failure_kind": "config", "capabilities": [],
                 "message": "the configuration is not valid: fix the fields marked in the form"}
     return sub.connector.test_connection(sub.probe)

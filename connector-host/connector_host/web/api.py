@@ -145,6 +145,8 @@ def test_connection() -> Any:
     if request.is_json:
         body = _body()
         iid = body.get("integration")
+        if iid is not None and not str(iid).isdigit():
+            raise ActionError("integration must be an integration id")
         integ = h.store.get_integration(int(iid)) if iid is not None else None
         connector = actions.connector_or_404(h, integ.connector if integ else str(body.get("connector") or ""))
         form: Any = actions.json_form(connector, body, integ)

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
@@ -84,7 +84,6 @@ def create_app(
 
     @app.before_request
     def require_login() -> Any:
-        g.csp_nonce = None
         if password_hash is None or request.endpoint in ("static", "pages.login"):
             return None
         if session.get("user") == "admin":

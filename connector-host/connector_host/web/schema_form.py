@@ -47,6 +47,7 @@ class Field:
     secret_state: str = ""
     value: Any = None  # the display value (never a secret)
     choices: list[tuple[str, str]] = field(default_factory=list)
+    choice_values: dict[str, Any] = field(default_factory=dict)  # option value -> the schema's enum value
     minimum: float | None = None
     maximum: float | None = None
     placeholder: str = ""
@@ -160,6 +161,7 @@ def _field(root: Mapping[str, Any], node: Mapping[str, Any], path: Path_, name: 
     if "enum" in node and isinstance(node["enum"], list):
         f.kind = "select"
         f.choices = [(json.dumps(v) if not isinstance(v, str) else v, str(v)) for v in node["enum"]]
+        f.choice_values = {c[0]: v for c, v in zip(f.choices, node["enum"], strict=True)}
     elif t == "boolean":
         f.kind = "checkbox"
     elif t in ("integer", "number"):
@@ -273,8 +275,9 @@ def _parse_into(out: dict[str, Any], fields: list[Field], form: Mapping[str, Any
                 num = float(text)
                 out[key] = int(num) if num.is_integer() and "." not in text else num
             elif f.kind == "select":
-                values = {c[0]: c[1] for c in f.choices}
-                out[key] = text if text in values and not _is_json_choice(text, f) else json.loads(text)
+                if text not in f.choice_values:
+                    raise ValueError(text)
+                out[key] = f.choice_values[text]
             elif f.kind == "list":
                 out[key] = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
             elif f.kind == "json":
@@ -283,11 +286,8 @@ def _parse_into(out: dict[str, Any], fields: list[Field], form: Mapping[str, Any
                 out[key] = text
         except ValueError:
             parsed.errors[f.name] = {"integer": "enter a whole number", "number": "enter a number",
-                                     "json": "enter valid JSON"}.get(f.kind, "invalid value")
-
-
-def _is_json_choice(text: str, f: Field) -> bool:
-    return any(c[0] == text and c[0] != c[1] for c in f.choices)
+                                     "json": "enter valid JSON",
+                                     "select": "choose one of the options"}.get(f.kind, "invalid value")
 
 
 # ------------------------------------------------------------------------------------------------ validation

@@ -80,8 +80,8 @@ def secret_env(store_path: Path, env: dict[str, str]) -> tuple[dict[str, str], s
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(Fernet.generate_key().decode() + "\n")
-        notice = (f"secrets entered in the page are encrypted with the new key file {key_file}; "
-                  f"set {ENV_SECRET_KEY_FILE}={key_file} for CLI commands on this store")
+        notice = (f"secrets entered in the page are encrypted with the new key file {key_file} (CLI commands on "
+                  f"this store use it too); keep it with the store, or set {ENV_SECRET_KEY} instead")
     return {**env, ENV_SECRET_KEY_FILE: str(key_file)}, notice
 
 

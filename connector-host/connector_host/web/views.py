@@ -74,7 +74,7 @@ def login() -> Any:
             session.clear()
             session["user"] = "admin"
             target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
+            if not target.startswith("/") or target.startswith("//") or "\\" in target:
                 target = url_for("pages.integrations")
             return redirect(target)
         error = "wrong password"
@@ -260,22 +260,33 @@ def finding_filters(args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def finding_detail(f: dict[str, Any]) -> dict[str, Any]:
-    raw = f.get("finding") or {}
-    info = raw.get("finding_info") or {}
-    comp = raw.get("compliance") or {}
+    """The parts of a stored finding the detail panel shows; tolerant of any shape the connector sent."""
+    raw = _dict(f.get("finding"))
+    info = _dict(raw.get("finding_info"))
+    comp = _dict(raw.get("compliance"))
+    remediation = _dict(raw.get("remediation"))
     requirements = [r for r in comp.get("requirements") or [] if isinstance(r, str)]
-    evidence = [e.get("data", e) if isinstance(e, Mapping) else e for e in raw.get("evidences") or []]
-    details = comp.get("status_details") or ([raw["message"]] if raw.get("message") else [])
+    evidence = [e.get("data", e) if isinstance(e, Mapping) else e for e in raw.get("evidences") or []
+                if e is not None] if isinstance(raw.get("evidences"), list) else []
+    details = comp.get("status_details") if isinstance(comp.get("status_details"), list) else []
+    if not details and isinstance(raw.get("message"), str):
+        details = [raw["message"]]
+    standards = comp.get("standards") if isinstance(comp.get("standards"), list) else f.get("standards") or []
     return {
         **{k: v for k, v in f.items() if k != "finding"},
         "description": info.get("desc") or comp.get("desc"),
         "details": [d for d in details if isinstance(d, str)],
-        "remediation": (raw.get("remediation") or {}).get("desc"),
-        "references": (raw.get("remediation") or {}).get("references") or [],
-        "resources": [r for r in raw.get("resources") or [] if isinstance(r, Mapping)],
+        "remediation": remediation.get("desc") if isinstance(remediation.get("desc"), str) else None,
+        "references": [r for r in remediation.get("references") or [] if isinstance(r, str)],
+        "resources": [r for r in raw.get("resources") or [] if isinstance(r, Mapping)]
+        if isinstance(raw.get("resources"), list) else [],
         "evidence": evidence,
-        "standards": comp.get("standards") or f.get("standards") or [],
+        "standards": [s for s in standards if isinstance(s, str)],
         "vuln_ids": [r for r in requirements if re.match(r"^V-\d+$", r)],
         "requirements": [r for r in requirements if not re.match(r"^V-\d+$", r)],
         "finding": raw,

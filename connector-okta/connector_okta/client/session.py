@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .. import urls as _urls
@@ -244,6 +245,12 @@ class OktaClient:
                 f"{self.org_url} did not answer {WELL_KNOWN} with JSON: it is not an Okta org. Check org_url.",
                 request_id=exc.request_id,
             ) from None
+        if resp.status >= 500 or resp.status == 429:
+            raise self._fail(TransientError(
+                f"{self.org_url} answered {resp.status} to {WELL_KNOWN}; Okta may be busy or down, try again later.",
+                status=resp.status,
+                request_id=resp.request_id,
+            ))
         if resp.status != 200:
             raise UnsafeURLError(
                 f"{self.org_url} answered {resp.status} to {WELL_KNOWN}: it is not an Okta org (or is down). "
@@ -408,8 +415,9 @@ class OktaClient:
             return
         if self._clock.monotonic() + seconds > self._deadline:
             cls = RateLimited if rate_limit else TransientError
+            why = "Okta's rate limits hold these requests back" if rate_limit else "Okta keeps failing"
             raise cls(
-                f"GET {route}: waiting {seconds:.0f}s more would pass the sync deadline "
+                f"GET {route}: {why}; waiting {seconds:.0f}s more would pass the sync deadline "
                 f"(max_sync_seconds={getattr(self.config, 'max_sync_seconds', '?')}); the sync stops here."
             )
         self._clock.sleep(seconds)
@@ -587,8 +595,9 @@ class OktaClient:
 
     def _transport_error(self, exc: requests.RequestException, method: str, route: str) -> OktaError:
         name = type(exc).__name__
-        if isinstance(exc, requests.Timeout):
-            return TransientError(
+        cause = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError.reason
+        if isinstance(exc, requests.Timeout) or isinstance(cause, ReadTimeoutError):  # requests wraps an
+            return TransientError(  # exhausted read timeout in a ConnectionError: still a timeout, not a network error
                 f"{method} {route}: Okta did not answer within request_timeout_seconds "
                 f"({self._timeout[1]:.0f}s); try again later or raise the timeout."
             )

@@ -135,7 +135,19 @@ def normalize_asset(record: Mapping[str, Any]) -> dict[str, Any] | None:
 # ------------------------------------------------------------------------------------------- identity
 
 
+MAX_UID = 512  # the profile's limit (asset.schema.json); Okta ids are 20 characters
+
+
 def _asset_uid(kind: Kind, obj: Mapping[str, Any], org_uid: str) -> str:
+    uid = _identity(kind, obj, org_uid)
+    if len(uid) > MAX_UID:
+        raise NormalizationError(
+            f"{kind.stream} object has an id of {len(uid)} characters, not an Okta id; it cannot be stored as an asset"
+        )
+    return uid
+
+
+def _identity(kind: Kind, obj: Mapping[str, Any], org_uid: str) -> str:
     uid = as_uid(obj.get("id"))
     if uid is not None:
         return uid

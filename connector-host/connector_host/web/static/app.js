@@ -91,7 +91,7 @@
     if (res.identity && typeof res.identity === "object") {
       frag.append(el("h3", {}, "Identity"));
       const dl = el("dl", { class: "kv" });
-      for (const [k, v] of Object.entries(res.identity)) dl.append(el("dt", {}, k), el("dd", {}, Array.isArray(v) ? v.join(", ") : (typeof v === "object" && v ? JSON.stringify(v) : v)));
+      for (const [k, v] of Object.entries(res.identity)) dl.append(el("dt", {}, k), el("dd", {}, Array.isArray(v) ? (v.join(", ") || "–") : (typeof v === "object" && v ? JSON.stringify(v) : v)));
       frag.append(dl);
     }
     if (res.warnings && res.warnings.length) {
@@ -106,7 +106,7 @@
       res.capabilities.forEach((c) => {
         const detail = el("td", { class: "small" }, c.message || c.detail || "");
         if (c.missing_scopes && c.missing_scopes.length) detail.append(" ", el("span", { class: "muted" }, "missing: " + c.missing_scopes.join(", ")));
-        tb.append(el("tr", {}, el("td", {}, c.name), el("td", {}, el("span", { class: "cap cap-" + c.status }, c.status)), detail));
+        tb.append(el("tr", {}, el("td", {}, c.name), el("td", {}, el("span", { class: "cap cap-" + c.status }, String(c.status).replace(/_/g, " "))), detail));
       });
       frag.append(el("table", { class: "table compact caps" }, tb));
     }
@@ -136,7 +136,8 @@
         const last = s.last_sync;
         if (s.error) flash(s.error, "error");
         if (last) {
-          flash("Sync #" + last.id + " " + last.status + ": " + last.findings_seen + " findings (" + last.findings_new + " new, " + last.findings_resolved + " resolved), " + last.assets_seen + " assets.", last.status === "failed" ? "error" : "ok", true);
+          flash("Sync #" + last.id + " " + last.status + ": " + last.findings_seen + " findings (" + last.findings_new + " new, " + last.findings_resolved + " resolved), " + last.assets_seen + " assets.", { succeeded: "ok", partial: "warn" }[last.status] || "error", true);
+          if (last.message) document.getElementById("sync-result").append(el("div", { class: "small" }, last.message));
           const tbody = document.querySelector("#recent tbody");
           if (tbody) {
             const none = tbody.querySelector(".none"); if (none) none.remove();
