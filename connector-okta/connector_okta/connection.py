@@ -117,7 +117,7 @@ def test_connection(
             config = load_config(raw_config)
         except ConfigError as exc:
             return _fail(started, exc, secrets)
-        return _run(config, probes, client_factory, started, secrets)
+        return _run(config, probes, client_factory, started, secrets, raw_config.get("org_url"))
     except Exception as exc:  # noqa: BLE001 - the hook must never raise
         return _fail(started, exc, secrets)
 
@@ -131,6 +131,7 @@ def _run(
     client_factory: Callable[[OktaConfig], Any] | None,
     started: float,
     secrets: list[str],
+    raw_org_url: Any = None,
 ) -> dict[str, Any]:
     from .client import OktaClient
 
@@ -147,6 +148,9 @@ def _run(
         org = {"url": meta.url, "pipeline": meta.pipeline, "id": meta.id}
         if meta.alternate:
             org["custom_domain"] = meta.alternate
+        pasted = raw_org_url.strip().lower() if isinstance(raw_org_url, str) else ""
+        if "-admin." in pasted and "-admin." not in config.org_url:
+            warnings.append(f"org_url is an Admin Console address; the connector uses the org's API host {config.org_url}.")
         if meta.url != config.org_url and meta.alternate != config.org_url:
             warnings.append(f"{config.org_url} is served by the org {meta.url}; consider using that URL.")
 

@@ -776,14 +776,16 @@ class SyncRun:
 
     def stream_phase(self) -> Iterator[dict[str, Any]]:
         todo = [res for res in RESOURCES if res.phase == "stream"]
-        parents = [res for res in todo if any(other.parent == res.name for other in todo)]  # groups
-        for res in parents:
+        # first, in order, what other reads or the streamed checks' visits depend on: the parents (groups) and the
+        # kept collections (group roles: okta-admin-group-size looks them up while it visits memberships)
+        first = [res for res in todo if res.mode == "kept" or any(other.parent == res.name for other in todo)]
+        for res in first:
             self.check_stop()
             yield from self.read(res)
-        # the rest side by side: their requests fall in different rate-limit buckets (app users in apps, users in
-        # users, memberships and roles in groups/default), so each bucket's quota is used while the others wait
+        # then the streamed ones side by side: their requests fall in different rate-limit buckets (app users in
+        # apps, users in users, memberships in groups), so each bucket's quota is used while the others wait
         self.check_stop()
-        yield from self.read_together([res for res in todo if res not in parents])
+        yield from self.read_together([res for res in todo if res not in first])
 
     def finish_checks(self) -> Iterator[dict[str, Any]]:
         if self.engine is None:

@@ -201,3 +201,10 @@ def test_okta_down_is_transient_not_a_bad_url(okta, factory):
     okta.get(f"{ORG}/.well-known/okta-organization", status_code=503)
     r = connection.test_connection(base_config(), client_factory=factory)
     assert r["status"] == "failed" and r["failure_kind"] == "transient"
+
+
+def test_admin_console_url_is_accepted_with_a_note(okta, factory):
+    mock_ssws_org(okta)
+    r = connection.test_connection(base_config(org_url="https://acme-admin.okta.com/admin/dashboard"), client_factory=factory)
+    assert r["status"] == "succeeded" and r["org"]["url"] == ORG
+    assert any("Admin Console" in w for w in r["warnings"])

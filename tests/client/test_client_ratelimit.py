@@ -347,3 +347,19 @@ def test_reminting_with_a_single_slot_does_not_deadlock(okta, make_client):
     client = make_client(oauth_config(pem(key), max_concurrency=1))
     assert client.get("/api/v1/users").json == []
     assert len(endpoint.issued) == 2
+
+
+def test_routes_with_different_quotas_in_one_window_get_separate_limiters(clock):
+    # an unlimited sandbox reports constant Remaining per bucket; two buckets may share a reset second
+    limiter = RateLimiter(0.5, clock)
+    reset = str(int(clock.time() + 60))
+    limiter.reserve("users")
+    limiter.observe("users", "/api/v1/users/{id}/factors",
+                    {"X-Rate-Limit-Limit": "1200", "X-Rate-Limit-Remaining": "1200", "X-Rate-Limit-Reset": reset},
+                    clock.monotonic())
+    limiter.reserve("users")
+    key = limiter.observe("users", "/api/v1/users",
+                          {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "600", "X-Rate-Limit-Reset": reset},
+                          clock.monotonic())
+    assert key != "users"
+    assert limiter.reserve("users") == 0 and limiter.reserve(key) == 0  # neither waits a window

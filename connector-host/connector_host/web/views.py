@@ -154,6 +154,8 @@ def _configure(connector_id: str, integ: Any) -> Any:
                 return redirect(url_for("pages.integration", iid=saved.id))
         else:
             status_code = 422
+        if status_code != 200 and sub.new_secrets:
+            general = [*general, "Secret fields are never sent back to the browser: enter them again to save."]
     else:
         fields = actions.form_fields(connector, integ)
     status = h.jobs.status(integ) if integ else None
