@@ -784,14 +784,18 @@ class Store:
         )
         findings_resolved = resolved_by_pass
         if snapshot:
+            # a finding about an asset this sync did not re-read (its stream was not COMPLETE) is not resolved
+            # by its absence: nothing was judged, so it stays as it was
+            unread = (" AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.integration_id = :i"
+                      " AND a.uid = findings.resource_uid AND a.gone_at IS NULL AND a.last_sync_id != :s)")
             findings_resolved += one(
                 "SELECT COUNT(*) FROM findings WHERE integration_id = :i AND status = 'active'"
-                f" AND last_sync_id != :s AND compliance_status IN {failing}"
+                f" AND last_sync_id != :s AND compliance_status IN {failing}" + unread
             )
             db.execute(
                 "UPDATE findings SET status = 'resolved', resolved_at = :t,"
                 f" resolved_sync_id = CASE WHEN compliance_status IN {failing} THEN :s ELSE resolved_sync_id END"
-                " WHERE integration_id = :i AND status = 'active' AND last_sync_id != :s",
+                " WHERE integration_id = :i AND status = 'active' AND last_sync_id != :s" + unread,
                 p,
             )
         return {

@@ -33,7 +33,7 @@ from . import messages
 from .collect import records_for
 from .fanout import DONE, ERROR, PAGE, BudgetFanout, parallel_pages
 from .resources import BY_NAME, RESOURCES, Resource
-from .state import HighWater, PriorState, digest, new_state
+from .state import HighWater, PriorState, ResultPacker, digest, new_state
 
 log = logging.getLogger("connector_okta.sync")
 
@@ -173,7 +173,7 @@ class SyncRun:
         self.outcomes: dict[str, Outcome] = {}
         self.engine: Any = None
         self.engine_streams: set[str] = set()
-        self.results: list[dict[str, Any]] = []
+        self.results = ResultPacker()  # packed as emitted (memory stays flat), for the next sync's STATE
         self.high_water = HighWater()
         self.mode = "full"
         self.stop: SyncStopped | None = None
@@ -655,7 +655,8 @@ class SyncRun:
             else:
                 yield from self.client.paginate(self.path_of(lane.res, pid), self.series(lane.res)[0])
 
-        stream = parallel_pages(jobs, pages, self.workers)
+        # a queue of one page per worker: a page of 1,000 members parses to a few MB, and memory must stay flat
+        stream = parallel_pages(jobs, pages, self.workers, queue_size=self.workers)
         try:
             for kind, (name, pid), payload in stream:
                 self.check_stop()

@@ -1,5 +1,5 @@
 """The built wheels, installed into a fresh virtual environment, load the connector through its entry point
-(schemas and manifest come from package data, not the checkout). Slow: run with -m slow; needs the package
+(schemas and manifest come from package data, not the checkout). Needs the package
 index (or pip's cache) for the dependencies."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
+
 def test_wheels_in_a_fresh_venv_load_the_connector_and_run_the_demo(tmp_path):
     wheels = tmp_path / "wheels"
     for project in ("connector-host", "connector-okta", "okta-sandbox"):

@@ -12,14 +12,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 from connector_host.loader import Registry, load_connectors
 from connector_host.runner import Runner
 from connector_host.store import Store, SyncRecord
+from connector_okta.client.session import OktaClient
 from okta_sandbox.generator import token_for_role
 from okta_sandbox.server import Sandbox
 
 TOKEN_ENV = "RELIABILITY_OKTA_TOKEN"
 KEY_ENV = "RELIABILITY_OKTA_KEY"
+
+
+@pytest.fixture
+def compressed_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's retry backoff divided by ten (like the sandbox's ``time_scale`` for rate-limit windows): the
+    retry logic and the number of attempts are unchanged, only the pauses between them are shorter. Import it
+    into a test module to use it (no conftest here: other areas import ``conftest`` by name)."""
+    real = OktaClient._backoff
+    monkeypatch.setattr(OktaClient, "_backoff", lambda self, attempt: real(self, attempt) / 10)
 
 
 def okta_registry() -> Registry:

@@ -132,6 +132,8 @@ CONFIGS: dict[str, Any] = {
     "oauth-no-client-id": {"org_url": OKTA, "auth": {"method": "oauth", "private_key": _pem(_RSA)}},
     "oauth-bad-scope": {"org_url": OKTA, "auth": {"method": "oauth", "client_id": "0oa1", "private_key": _pem(_RSA),
                                                   "scopes": ["okta.users.manage", "admin"]}},
+    "oauth-manage-scope": {"org_url": OKTA, "auth": {"method": "oauth", "client_id": "0oa1", "private_key": _pem(_RSA),
+                                                     "scopes": ["okta.users.read", "okta.users.manage"]}},
     "concurrency-a-string": {"max_concurrency": "4"},
     "concurrency-too-high": {"max_concurrency": 500},
     "timeout-negative": {"request_timeout_seconds": -1},

@@ -19,7 +19,6 @@ pytest.importorskip("okta_sandbox.generator")
 
 from connector_okta.checks import registry as check_registry  # noqa: E402
 from connector_okta.checks.engine import catalog  # noqa: E402
-from connector_okta.client.session import OktaClient  # noqa: E402
 from okta_sandbox.faults import Fault, Faults  # noqa: E402
 from reliability_harness import (  # noqa: E402
     TOKEN_ENV,
@@ -27,6 +26,7 @@ from reliability_harness import (  # noqa: E402
     RecordingServer,
     asset_uids,
     check_results,
+    compressed_backoff,  # noqa: F401 - the fixture
     final_streams,
     snapshot,
     stored_config,
@@ -96,16 +96,16 @@ CASES = [
     Case("403-on-a-sub-collection", ("forbidden:/api/v1/policies/*/rules:count=all",), "partial",
          ("permission",), ("policy_rules",)),
     Case("e0000015-feature", ("feature:/api/v1/behaviors:count=all",), "succeeded", streams=("behaviors",)),
+    # the feature vanishes from an org whose earlier sync found failing authenticators: they stay, unresolved
+    Case("e0000015-on-judged-objects", ("feature:/api/v1/authenticators:count=all",), "succeeded",
+         streams=("authenticators",)),
     # a response far larger than any page
     Case("oversized-response", ("oversized:/api/v1/zones:size=67200000",), "partial", ("limit", "zones"),
          ("zones",), bound=20),
 ]
 
 
-@pytest.fixture(autouse=True)
-def compressed_backoff(monkeypatch):
-    real = OktaClient._backoff
-    monkeypatch.setattr(OktaClient, "_backoff", lambda self, attempt: real(self, attempt) / 10)
+pytestmark = pytest.mark.usefixtures("compressed_backoff")
 
 
 def required_collections() -> dict[str, set[str]]:
@@ -154,7 +154,8 @@ def run_case(case: Case, sandbox, tmp_path, monkeypatch, extra_faults: tuple[Fau
     for word in case.words:
         assert word.lower() in text, f"{case.id}: {word!r} not in {text[:1500]}"
     if case.status != "succeeded":
-        assert faulty.errors and all(len(e["message"]) >= 30 for e in faulty.errors), faulty.errors
+        assert len(faulty.message or "") >= 30 and all(len(e["message"]) >= 30 for e in faulty.errors), (
+            faulty.message, faulty.errors)  # a deadline stop is a WARNING, not an ERROR: the message says it
 
     # which streams the fault hit (compared with the clean sync, where every stream was read)
     streams = final_streams(msgs)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,19 +14,7 @@ flask = pytest.importorskip("flask")
 from connector_host.loader import Registry, load_connectors  # noqa: E402
 from connector_host.store import Store  # noqa: E402
 from connector_host.web import create_app  # noqa: E402
-
-EVIL = "<script>alert('x')</script>"
-
-
-def evil_org(users: int = 10) -> Any:
-    """A weak sandbox org in which one group, one app and one user are named like an XSS payload."""
-    from okta_sandbox.generator import generate
-
-    org = generate("weak", users=users, seed=1)
-    org.groups[-1]["profile"]["name"] = EVIL
-    org.users[-1]["profile"]["login"] = "xss" + EVIL + "@example.com"
-    org.users[-1]["profile"]["firstName"] = EVIL
-    return org
+from web_helpers import csrf_token, evil_org, form_for, wait_sync  # noqa: E402
 
 
 @pytest.fixture
@@ -69,35 +55,10 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-def csrf_token(client: Any) -> str:
-    page = client.get("/integrations").get_data(as_text=True)
-    m = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert m, "no CSRF token in the page"
-    return m.group(1)
 
 
-def form_for(sb: Any, **extra: str) -> dict[str, str]:
-    """The configure form as a browser would post it for the sandbox (API token branch)."""
-    form = {
-        "_name": "acme",
-        "org_url": sb.url,
-        "auth~": "0",
-        "auth~0.token": sb.token,
-        "_interval": "0",
-        "allow_insecure_http_loopback": "on",
-    }
-    form.update(extra)
-    return form
 
 
-def wait_sync(client: Any, iid: int, timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.get(f"/api/integrations/{iid}/sync").get_json()
-        if not status["running"] and status["last_sync"] and status["last_sync"]["status"] != "running":
-            return status
-        time.sleep(0.1)
-    raise AssertionError("the sync did not end in time")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import csrf_token, form_for, wait_sync
+from web_helpers import csrf_token, form_for, wait_sync
 
 
 def test_connectors_and_schema(client: Any) -> None:

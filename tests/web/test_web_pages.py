@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from conftest import EVIL, csrf_token, form_for, wait_sync
+from web_helpers import EVIL, csrf_token, form_for, wait_sync
 
 
 def text(resp: Any) -> str:

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from conftest import csrf_token, form_for, wait_sync
 from connector_host.web import create_app
+from web_helpers import csrf_token, form_for, wait_sync
 from werkzeug.security import generate_password_hash
 
 STATE_CHANGING = [
@@ -71,6 +71,7 @@ def test_login_is_required_when_a_password_is_set(locked: Any) -> None:
     assert locked.get("/api/integrations").status_code == 401
     assert locked.get("/static/app.css").status_code == 200
     page = locked.get("/login").get_data(as_text=True)
+    assert "Sign out" not in page and 'data-nav="findings"' not in page  # nothing but the login for strangers
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     assert locked.post("/login", data={"password": "correct horse"}).status_code == 400  # CSRF on the login too
     bad = locked.post("/login", data={"password": "wrong", "csrf_token": token})
@@ -85,6 +86,7 @@ def test_login_is_required_when_a_password_is_set(locked: Any) -> None:
     evil = locked.post("/login?next=//evil.example/", data={"password": "correct horse", "csrf_token": token})
     assert evil.headers["Location"] == "/integrations"
     page = locked.get("/integrations").get_data(as_text=True)
+    assert "Sign out" in page
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     assert locked.post("/logout", data={"csrf_token": token}).status_code == 302
     assert locked.get("/api/integrations").status_code == 401

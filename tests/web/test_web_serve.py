@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import stat
-import subprocess
-import sys
-import threading
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -16,28 +12,7 @@ from typing import Any
 import pytest
 from connector_host.cli import main
 from connector_host.web.serve import is_loopback, secret_env
-
-
-def start_serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Run ``connector-host serve --port 0`` and return the process and its base URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "connector_host.cli", "--store", str(store), "serve", "--port", "0", *extra],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "CONNECTOR_HOST_CONNECTORS": "okta", **(env or {})},
-    )
-    assert proc.stderr is not None
-    lines = []
-    for line in proc.stderr:
-        lines.append(line)
-        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
-        if m:
-            # keep draining stderr (request logs): a full pipe would block the server
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
-            return proc, m.group(1)
-        if len(lines) > 20:
-            break
-    proc.kill()
-    raise AssertionError("serve did not start: " + "".join(lines))
+from web_helpers import start_serve
 
 
 def test_exposing_the_page_requires_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,9 +74,9 @@ def test_serve_with_a_password_asks_for_a_login(tmp_path: Path) -> None:
 def test_an_integration_saved_in_the_page_syncs_from_the_cli(
     tmp_path: Path, registry: Any, org_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import csrf_token, form_for
     from connector_host.store import Store
     from connector_host.web import create_app
+    from web_helpers import csrf_token, form_for
 
     monkeypatch.delenv("CONNECTOR_HOST_SECRET_KEY", raising=False)
     monkeypatch.delenv("CONNECTOR_HOST_SECRET_KEY_FILE", raising=False)
@@ -116,3 +91,23 @@ def test_an_integration_saved_in_the_page_syncs_from_the_cli(
     code = main(["--store", str(path), "sync", "acme", "--json"], registry=registry, stdout=out, stderr=err)
     assert code in (0, 3), err.getvalue()
     assert org_sandbox.token not in out.getvalue() + err.getvalue()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts file descriptors through /proc")
+def test_requests_do_not_leak_store_connections(tmp_path: Path) -> None:
+    """Each request runs on a new thread; its SQLite connection must be closed when the request ends."""
+    proc, base = start_serve(tmp_path / "store.db", "--no-scheduler")
+    try:
+        def hit(n: int) -> None:
+            for _ in range(n):
+                with urllib.request.urlopen(base + "/api/integrations", timeout=10) as resp:
+                    resp.read()
+
+        hit(5)
+        before = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        hit(120)
+        after = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        assert after - before < 10, (before, after)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

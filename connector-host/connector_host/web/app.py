@@ -103,6 +103,10 @@ def create_app(
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
+    @app.teardown_request
+    def release_connection(_exc: BaseException | None) -> None:
+        release_thread_connection(store)
+
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> Any:
         msg = "the request was refused: its CSRF token is missing or wrong; reload the page and try again"
@@ -117,6 +121,27 @@ def create_app(
         return render_template("error.html", title=f"{e.code} {e.name}", message=e.description), e.code
 
     return app
+
+
+def release_thread_connection(store: Store) -> None:
+    """Close the store connection of the calling thread.
+
+    The store keeps one SQLite connection per thread; the web server runs each request on a new thread, so
+    without this every request would leave a connection (and its file descriptors) open until shutdown.
+    """
+    release = getattr(store, "release_thread_connection", None)
+    if callable(release):
+        release()
+        return
+    local = getattr(store, "_local", None)
+    conn = getattr(local, "conn", None)
+    if conn is None:
+        return
+    with store._conns_lock:
+        if conn in store._conns:
+            store._conns.remove(conn)
+    local.conn = None
+    conn.close()
 
 
 def check_password(app: Flask, password: str) -> bool:

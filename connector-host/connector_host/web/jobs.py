@@ -55,6 +55,10 @@ class SyncJobs:
         except Exception as e:  # recorded by the runner when it could; the page says it failed
             log.exception("sync of integration %s could not run", integ.name)
             error = f"the sync could not run ({type(e).__name__}); see the host's log"
+        finally:
+            from .app import release_thread_connection
+
+            release_thread_connection(self.runner.store)
         with self._lock:
             live = self._live.setdefault(integ.id, {})
             live["running"] = False

@@ -70,10 +70,13 @@ class RateHeaders:
         return self.limit == 0 and self.remaining == 0
 
     def seconds_to_reset(self, local_now: float) -> float | None:
-        """Seconds from the response's arrival until the window resets (server clock when ``Date`` is there)."""
+        """Seconds from the response's arrival until the window resets (server clock when ``Date`` is there).
+
+        ``Date`` has one-second resolution: when the local clock reads within that second, the clocks agree and
+        the local reading is the finer one (up to a second less idle per window); otherwise ``Date`` cancels skew."""
         if self.reset is None:
             return None
-        now = self.date if self.date is not None else local_now
+        now = local_now if self.date is None or 0.0 <= local_now - self.date < 1.0 else self.date
         return max(0.0, self.reset - now)
 
 

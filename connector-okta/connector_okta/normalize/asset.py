@@ -11,7 +11,6 @@ same uid at one fixed place for every class, and the raw Okta object as served (
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from .common import (
     as_str,
     as_uid,
     base_event,
+    copy_json,
     dig,
     email,
     org_of,
@@ -127,7 +127,7 @@ def normalize_asset(record: Mapping[str, Any]) -> dict[str, Any] | None:
         if stream == "idps":
             event["idp"] = prune({"uid": uid, "name": name, "protocol_name": as_str(obj.get("type")),
                                   "state": status})
-    source["raw"] = copy.deepcopy(data) if data is not None else {}
+    source["raw"] = copy_json(data) if data is not None else {}
     event["unmapped"] = {"source": source}
     return event
 

@@ -175,4 +175,5 @@
   });
   document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
   document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); }));
+  document.documentElement.setAttribute("data-js", "ready");  // tests wait for this before using the page
 })();

@@ -1,0 +1,78 @@
+"""Helpers of the web page tests (a module name of its own: every test folder has a conftest)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+EVIL = "<script>alert('x')</script>"
+
+
+def evil_org(users: int = 10) -> Any:
+    """A weak sandbox org in which one group and one user are named like an XSS payload."""
+    from okta_sandbox.generator import generate
+
+    org = generate("weak", users=users, seed=1)
+    org.groups[-1]["profile"]["name"] = EVIL
+    org.users[-1]["profile"]["login"] = "xss" + EVIL + "@example.com"
+    org.users[-1]["profile"]["firstName"] = EVIL
+    return org
+
+
+def csrf_token(client: Any) -> str:
+    page = client.get("/integrations").get_data(as_text=True)
+    m = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+def form_for(sb: Any, **extra: str) -> dict[str, str]:
+    """The configure form as a browser would post it for the sandbox (API token branch)."""
+    form = {
+        "_name": "acme",
+        "org_url": sb.url,
+        "auth~": "0",
+        "auth~0.token": sb.token,
+        "_interval": "0",
+        "allow_insecure_http_loopback": "on",
+    }
+    form.update(extra)
+    return form
+
+
+def wait_sync(client: Any, iid: int, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/integrations/{iid}/sync").get_json()
+        if not status["running"] and status["last_sync"] and status["last_sync"]["status"] != "running":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("the sync did not end in time")
+
+
+def start_serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Run ``connector-host serve --port 0`` and return the process and its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector_host.cli", "--store", str(store), "serve", "--port", "0", *extra],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CONNECTOR_HOST_CONNECTORS": "okta", **(env or {})},
+    )
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
+        if m:
+            # keep draining stderr (request logs): a full pipe would block the server
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+            return proc, m.group(1)
+        if len(lines) > 20:
+            break
+    proc.kill()
+    raise AssertionError("serve did not start: " + "".join(lines))
