@@ -8,7 +8,6 @@ import pytest
 from connector_okta import plugin
 
 
-
 @pytest.mark.parametrize(("scenario", "pipeline"), [("weak", "idx"), ("hardened", "v1")])
 def test_sandbox_sync_records_normalise_and_validate(sandbox, sandbox_config, assert_valid, scenario, pipeline):
     sb = sandbox(scenario=scenario, users=30, seed=3, pipeline=pipeline, rate_limits=None)
