@@ -70,7 +70,8 @@ def start_serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> 
         m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
         if m:
             # keep draining stderr (request logs): a full pipe would block the server
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+            proc.log = lines  # type: ignore[attr-defined]
+            threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
             return proc, m.group(1)
         if len(lines) > 20:
             break

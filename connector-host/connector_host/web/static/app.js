@@ -121,11 +121,17 @@
     const counts = document.querySelector("#progress-counts tbody");
     let timer = null;
     const poll = async () => {
-      const r = await api(sf.dataset.status, { method: "GET" });
-      if (!r.ok) { text.textContent = r.body.error || "status unavailable"; return; }
+      let r;
+      try { r = await api(sf.dataset.status, { method: "GET" }); } catch (e) { r = { ok: false, body: {} }; }
+      if (!r.ok) {  // the host is busy or restarting: keep asking
+        text.textContent = (r.body && r.body.error) || "waiting for the host…";
+        timer = setTimeout(poll, 2000);
+        return;
+      }
       const s = r.body;
       if (s.running) {
         panel.hidden = false; btn.disabled = true;
+        panel.dataset.seen = String(Number(panel.dataset.seen || 0) + 1);
         text.textContent = (s.sync_id ? "Sync #" + s.sync_id + ": " : "") + s.records + " records" +
           (s.requests ? ", " + s.requests + " API requests" : "") + (s.message ? " · " + s.message : "");
         counts.replaceChildren(...Object.entries(s.counts || {}).slice(-12).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", { class: "num" }, v))));
