@@ -309,6 +309,12 @@ class SyncRun:
             if self.network_failures >= NETWORK_FAILURES_TO_STOP:
                 raise SyncStopped("network", f"{message} (Okta stopped answering; check the network path to the "
                                              "org and try again)", request_id=rid)
+        if getattr(exc, "credential_unavailable", False):  # the OAuth token could not be minted (after retries)
+            self.network_failures += 1
+            if self.network_failures >= NETWORK_FAILURES_TO_STOP:
+                raise SyncStopped("credentials", f"{message} (no access token could be obtained from Okta's token "
+                                                 "endpoint, so nothing more can be read; try again later)",
+                                  request_id=rid)
         if kind in ("permission", "feature", "not_found") and count == 0:
             error_kind = "feature" if kind == "not_found" else kind
             out = Outcome("unavailable", reason=message, error_kind=error_kind)

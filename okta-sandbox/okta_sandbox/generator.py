@@ -133,6 +133,9 @@ def generate(
     org.users = lazy
     ctx = _Ctx(org=org, users=lazy, seed=seed, anchor=anchor, base=base_url, weak=scenario == "weak")
     ctx.admins(recipe)
+    if not org.org_contact_users and n_admins:  # every listed contact type names the first admin
+        first_admin = okta_id("00u", 0)
+        org.org_contact_users = {str(c.get("contactType")): first_admin for c in org.org_contacts}
     ctx.groups(recipe, n_groups)
     ctx.apps(n_apps)
     ctx.factors()

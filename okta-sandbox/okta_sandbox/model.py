@@ -52,6 +52,8 @@ class Org:
     org: Json = field(default_factory=dict)  # GET /api/v1/org
     org_support: Json = field(default_factory=dict)  # GET /api/v1/org/privacy/oktaSupport
     org_contacts: list[Json] = field(default_factory=list)  # GET /api/v1/org/contacts
+    # contact type (BILLING, TECHNICAL) -> user id: GET /api/v1/org/contacts/{contactType}
+    org_contact_users: dict[str, str] = field(default_factory=dict)
     threat_insight: Json = field(default_factory=dict)  # GET /api/v1/threats/configuration
     admin_console_settings: Json = field(default_factory=dict)  # GET /api/v1/first-party-app-settings/admin-console
     org_factors: list[Json] = field(default_factory=list)  # Classic GET /api/v1/org/factors

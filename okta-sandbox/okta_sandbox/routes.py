@@ -465,6 +465,19 @@ def policy_mappings(req: Request) -> Reply:
     return Reply(req.org.policy_mappings.get(pid, []))
 
 
+def org_contact_user(req: Request) -> Reply:
+    """``GET /api/v1/org/contacts/{contactType}`` (``getOrgContactUser``): the contact type's user id. The path
+    segment is the lower-case name the list's ``_links`` use (``technical``); the spec's enum is upper case, so
+    both are accepted. A contact type the org does not list is a 404."""
+    ctype = req.args["contact_type"].upper()
+    if ctype not in {str(c.get("contactType")) for c in req.org.org_contacts}:
+        raise not_found(req.args["contact_type"], "OrgContactType")
+    uid = req.org.org_contact_users.get(ctype)
+    if not uid:
+        return Reply({"_links": {}})
+    return Reply({"userId": uid, "_links": {"user": {"href": _user_href(req, uid)}}})
+
+
 def first_party_app_settings(req: Request) -> Reply:
     if req.args["app_name"] != "admin-console":
         raise not_found(req.args["app_name"], "FirstPartyAppSettings")
@@ -568,6 +581,7 @@ ROUTES: list[Route] = [
     Route("org", "/api/v1/org", _const(lambda o: o.org), "okta.orgs.read"),
     Route("org_support", "/api/v1/org/privacy/oktaSupport", _const(lambda o: o.org_support), "okta.orgs.read"),
     Route("org_contacts", "/api/v1/org/contacts", _const(lambda o: o.org_contacts), "okta.orgs.read"),
+    Route("org_contact_user", "/api/v1/org/contacts/{contact_type}", org_contact_user, "okta.orgs.read"),
     Route("org_factors", "/api/v1/org/factors", _simple_list(lambda o: o.org_factors, filterable=True),
           "okta.orgs.read", feature="org_factors"),
     Route("users", "/api/v1/users", list_users, "okta.users.read", page="users"),

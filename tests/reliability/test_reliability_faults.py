@@ -21,6 +21,7 @@ from connector_okta.checks import registry as check_registry  # noqa: E402
 from connector_okta.checks.engine import catalog  # noqa: E402
 from okta_sandbox.faults import Fault, Faults  # noqa: E402
 from reliability_harness import (  # noqa: E402
+    KEY_ENV,
     TOKEN_ENV,
     Host,
     RecordingServer,
@@ -28,6 +29,7 @@ from reliability_harness import (  # noqa: E402
     check_results,
     compressed_backoff,  # noqa: F401 - the fixture
     final_streams,
+    oauth_stored_config,
     snapshot,
     stored_config,
     super_token,
@@ -46,6 +48,7 @@ class Case:
     bound: float = 15.0  # wall-clock seconds the faulty sync may take
     users: int = 60
     config: dict[str, Any] = field(default_factory=dict)
+    auth: str = "api_token"  # or "oauth": the sandbox's service app (private key JWT), given the Super Admin role
 
 
 def SLOW(case: Case) -> Any:  # noqa: N802 - reads like a tag in the table
@@ -99,6 +102,13 @@ CASES = [
     # the feature vanishes from an org whose earlier sync found failing authenticators: they stay, unresolved
     Case("e0000015-on-judged-objects", ("feature:/api/v1/authenticators:count=all",), "succeeded",
          streams=("authenticators",)),
+    # OAuth: the token endpoint fails for a while, for good; the access token is revoked mid-sync
+    Case("oauth-token-endpoint-5xx-burst", ("error:/oauth2/v1/token:count=2,status=503",), "succeeded",
+         auth="oauth"),
+    Case("oauth-token-endpoint-down", ("error:/oauth2/v1/token:count=all,status=503",), "failed",
+         ("token endpoint", "try again"), bound=20, auth="oauth"),
+    Case("oauth-access-token-revoked", ("revoke:/api/v1/users:after=1",), "partial", ("access token",), ("users",),
+         users=250, auth="oauth"),
     # a response far larger than any page
     Case("oversized-response", ("oversized:/api/v1/zones:size=67200000",), "partial", ("limit", "zones"),
          ("zones",), bound=20),
@@ -129,9 +139,16 @@ def assert_no_false_pass(msgs: list[dict[str, Any]], hit: set[str]) -> None:
 def run_case(case: Case, sandbox, tmp_path, monkeypatch, extra_faults: tuple[Fault, ...] = ()) -> dict[str, Any]:
     sb = sandbox("default", users=case.users, seed=3, time_scale=TIME_SCALE)
     monkeypatch.setenv(TOKEN_ENV, super_token(sb))
+    if case.auth == "oauth":
+        client_id = next(iter(sb.org.oauth_clients))
+        sb.org.oauth_clients[client_id].roles = ["SUPER_ADMIN"]  # reads everything: the clean sync succeeds
+        monkeypatch.setenv(KEY_ENV, sb.org.oauth_private_keys[client_id])
+        config = oauth_stored_config(sb, full_sync_every=1, **case.config)
+    else:
+        config = stored_config(sb, full_sync_every=1, **case.config)
     host = Host(tmp_path)
     try:
-        iid = host.add("acme", stored_config(sb, full_sync_every=1, **case.config))
+        iid = host.add("acme", config)
         clean, _ = host.sync(iid)
         assert clean.status == "succeeded", (clean.message, clean.errors)
         clean_streams = final_streams(host.messages)

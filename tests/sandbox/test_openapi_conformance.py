@@ -130,6 +130,7 @@ def requests_for(org: Org) -> list[tuple[str, str]]:
         ("/api/v1/org", "/api/v1/org"),
         ("/api/v1/org/privacy/oktaSupport", "/api/v1/org/privacy/oktaSupport"),
         ("/api/v1/org/contacts", "/api/v1/org/contacts"),
+        ("/api/v1/org/contacts/technical", "/api/v1/org/contacts/{contactType}"),
         ("/api/v1/org/factors", ""),  # Classic, beta-documented: not in the spec (shape checked below)
         ("/api/v1/users?limit=200", "/api/v1/users"),
         ("/api/v1/users/me", "/api/v1/users/{id}"),

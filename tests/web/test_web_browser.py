@@ -127,7 +127,7 @@ def flow(page: Any, base: str, sandbox: Any) -> None:
     page.click("#sync-now")
     page.wait_for_selector("#progress-panel", state="visible")
     # (no wait_for_function: the page's CSP forbids the eval it needs)
-    page.locator("#progress-text", has_text="records").or_(page.locator("#sync-result")).first.wait_for(timeout=45_000)
+    page.locator("#progress-counts tr").or_(page.locator("#sync-result")).first.wait_for(timeout=45_000)
     if page.is_visible("#progress-panel"):
         assert page.is_disabled("#sync-now")
         shot(page, "04-sync-progress")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .context import CheckContext, Json
 from .policyeval import active_policies, policy_ref
@@ -26,20 +26,15 @@ def _by_key(ctx: CheckContext, key: str) -> Json | None:
 
 @check("okta-authenticator-phishing-resistant")
 def phishing_resistant(ctx: CheckContext) -> Iterator[dict]:
-    if ctx.org.is_oie:
-        coll = ctx.collection("authenticators")
-        if not coll.complete:
-            yield unknown_collection(ctx, coll)
-            return
-        active = [a for a in coll.items if a.get("key") in PHISHING_RESISTANT_KEYS and a.get("status") == "ACTIVE"]
-        ev = {"active": [a.get("key") for a in active], "accepted": list(PHISHING_RESISTANT_KEYS)}
-    else:
-        coll = ctx.collection("org_factors")
-        if not coll.complete:
-            yield unknown_collection(ctx, coll)
-            return
-        active = [f for f in coll.items if f.get("factorType") in CLASSIC_PR_FACTORS and f.get("status") == "ACTIVE"]
-        ev = {"active": [f.get("factorType") for f in active], "accepted": list(CLASSIC_PR_FACTORS)}
+    # Identity Engine lists authenticators by key, Classic lists org factors by factorType
+    name, kind, accepted = (("authenticators", "key", PHISHING_RESISTANT_KEYS) if ctx.org.is_oie
+                            else ("org_factors", "factorType", CLASSIC_PR_FACTORS))
+    coll = ctx.collection(name)
+    if not coll.complete:
+        yield unknown_collection(ctx, coll)
+        return
+    active = [a.get(kind) for a in coll.items if a.get(kind) in accepted and a.get("status") == "ACTIVE"]
+    ev = {"active": active, "accepted": list(accepted)}
     if active:
         yield result("pass", org_res(ctx), f"Phishing-resistant authenticator active: {', '.join(ev['active'])}.", ev)
     else:
@@ -183,51 +178,49 @@ def _enrollment(p: Json) -> dict[str, str | None]:
     return out
 
 
-def _enroll_policies(ctx: CheckContext) -> list[Json]:
-    return active_policies(ctx, "MFA_ENROLL")
+def _per_enroll_policy(ctx: CheckContext, judge: Callable[[Json, dict[str, str | None], dict], dict]) -> Iterator[dict]:
+    """``judge(policy, enrollment, evidence)`` for every ACTIVE enrollment policy (MFA_ENROLL) that lists
+    authenticators; ``unknown`` when there is no such policy, or for a policy that lists none."""
+    pols = active_policies(ctx, "MFA_ENROLL")
+    if not pols:
+        yield result("unknown", org_res(ctx), "No ACTIVE enrollment policy (MFA_ENROLL) was found.", {})
+        return
+    for p in pols:
+        en = _enrollment(p)
+        ev = {"enrollment": en}
+        if not en:
+            yield result("unknown", policy_ref(p), "The policy lists no authenticators.", ev)
+            continue
+        yield judge(p, en, ev)
 
 
 @check("okta-enrollment-weak-authenticators")
 def enrollment_weak(ctx: CheckContext) -> Iterator[dict]:
-    pols = _enroll_policies(ctx)
-    if not pols:
-        yield result("unknown", org_res(ctx), "No ACTIVE enrollment policy (MFA_ENROLL) was found.", {})
-        return
     weak = WEAK_KEYS + CLASSIC_WEAK
-    for p in pols:
-        en = _enrollment(p)
-        ev = {"enrollment": en}
-        if not en:
-            yield result("unknown", policy_ref(p), "The policy lists no authenticators.", ev)
-            continue
+
+    def judge(p: Json, en: dict[str, str | None], ev: dict) -> dict:
         required = [k for k, v in en.items() if k in weak and v == "REQUIRED"]
         optional = [k for k, v in en.items() if k in weak and v == "OPTIONAL"]
         if required:
-            yield result("fail", policy_ref(p), f"Enrollment policy {p.get('name')!r} requires weak authenticators: "
-                         f"{', '.join(required)}.", ev)
-        elif optional:
-            yield result("warning", policy_ref(p), f"Enrollment policy {p.get('name')!r} offers weak authenticators: "
-                         f"{', '.join(optional)}.", ev)
-        else:
-            yield result("pass", policy_ref(p), "No weak authenticator is enrolled by this policy.", ev)
+            return result("fail", policy_ref(p), f"Enrollment policy {p.get('name')!r} requires weak authenticators: "
+                          f"{', '.join(required)}.", ev)
+        if optional:
+            return result("warning", policy_ref(p), f"Enrollment policy {p.get('name')!r} offers weak authenticators: "
+                          f"{', '.join(optional)}.", ev)
+        return result("pass", policy_ref(p), "No weak authenticator is enrolled by this policy.", ev)
+
+    yield from _per_enroll_policy(ctx, judge)
 
 
 @check("okta-enrollment-strong-authenticator")
 def enrollment_strong(ctx: CheckContext) -> Iterator[dict]:
-    pols = _enroll_policies(ctx)
-    if not pols:
-        yield result("unknown", org_res(ctx), "No ACTIVE enrollment policy (MFA_ENROLL) was found.", {})
-        return
     strong = STRONG_KEYS + CLASSIC_STRONG
-    for p in pols:
-        en = _enrollment(p)
-        ev = {"enrollment": en}
-        if not en:
-            yield result("unknown", policy_ref(p), "The policy lists no authenticators.", ev)
-            continue
+
+    def judge(p: Json, en: dict[str, str | None], ev: dict) -> dict:
         offered = [k for k, v in en.items() if k in strong and v in ("REQUIRED", "OPTIONAL")]
         if offered:
-            yield result("pass", policy_ref(p), f"Strong authenticators offered: {', '.join(offered)}.", ev)
-        else:
-            yield result("fail", policy_ref(p), f"Enrollment policy {p.get('name')!r} offers no strong authenticator "
-                         "(Okta Verify, FIDO2, smart card).", ev)
+            return result("pass", policy_ref(p), f"Strong authenticators offered: {', '.join(offered)}.", ev)
+        return result("fail", policy_ref(p), f"Enrollment policy {p.get('name')!r} offers no strong authenticator "
+                      "(Okta Verify, FIDO2, smart card).", ev)
+
+    yield from _per_enroll_policy(ctx, judge)

@@ -11,6 +11,7 @@ from .registry import check
 from .results import dig, org_res, result
 
 WEAK_RESET_METHODS = {"sms", "voice", "email"}
+CLASSIC_WEAK_RECOVERY = {"okta_sms", "okta_call", "okta_email"}
 
 
 def _per_policy(ctx: CheckContext, judge: Callable[[Json], dict]) -> Iterator[dict]:
@@ -55,42 +56,42 @@ _minimum("okta-password-min-age", "settings.password.age.minAgeMinutes", "minimu
 _minimum("okta-password-history", "settings.password.age.historyCount", "password history", "min_history")
 
 
-@check("okta-password-max-age")
-def max_age(ctx: CheckContext) -> Iterator[dict]:
-    limit = ctx.t("max_age_days")
+def _maximum(check_id: str, path: str, threshold: str, unstated: str, never: str, over: str, within: str):
+    """A check that ``path`` is set, not 0 (0 = never) and at most the threshold. The messages are format
+    strings over ``name`` (the policy's), ``val``, ``limit`` and ``profile``."""
+    field = path.rsplit(".", 1)[-1]
 
-    def judge(p: Json) -> dict:
-        val = dig(p, "settings.password.age.maxAgeDays")
-        ev = {"maxAgeDays": val, "threshold": limit, "policy": p.get("name")}
-        if not isinstance(val, int):
-            return result("unknown", policy_ref(p), "The policy does not state maxAgeDays.", ev)
-        if val == 0:
-            return result("fail", policy_ref(p), f"Passwords of policy {p.get('name')!r} never expire; the "
-                          f"{ctx.profile} profile requires expiry after at most {limit} days.", ev)
-        if val > limit:
-            return result("fail", policy_ref(p), f"Passwords expire after {val} days; at most {limit} allowed.", ev)
-        return result("pass", policy_ref(p), f"Passwords expire after {val} days (at most {limit}).", ev)
+    @check(check_id)
+    def _check(ctx: CheckContext) -> Iterator[dict]:
+        limit = ctx.t(threshold)
 
-    yield from _per_policy(ctx, judge)
+        def judge(p: Json) -> dict:
+            val = dig(p, path)
+            ev = {field: val, "threshold": limit, "policy": p.get("name")}
+            words = {"name": p.get("name"), "val": val, "limit": limit, "profile": ctx.profile}
+            if not isinstance(val, int):
+                return result("unknown", policy_ref(p), unstated, ev)
+            if val == 0:
+                return result("fail", policy_ref(p), never.format(**words), ev)
+            if val > limit:
+                return result("fail", policy_ref(p), over.format(**words), ev)
+            return result("pass", policy_ref(p), within.format(**words), ev)
+
+        yield from _per_policy(ctx, judge)
+
+    return _check
 
 
-@check("okta-password-lockout")
-def lockout(ctx: CheckContext) -> Iterator[dict]:
-    limit = ctx.t("max_attempts")
-
-    def judge(p: Json) -> dict:
-        val = dig(p, "settings.password.lockout.maxAttempts")
-        ev = {"maxAttempts": val, "threshold": limit, "policy": p.get("name")}
-        if not isinstance(val, int):
-            return result("unknown", policy_ref(p), "The policy does not state lockout.maxAttempts.", ev)
-        if val == 0:
-            return result("fail", policy_ref(p), f"Policy {p.get('name')!r} never locks accounts (maxAttempts 0).", ev)
-        if val > limit:
-            return result("fail", policy_ref(p), f"Accounts lock after {val} failed attempts; at most {limit} allowed.",
-                          ev)
-        return result("pass", policy_ref(p), f"Accounts lock after {val} failed attempts (at most {limit}).", ev)
-
-    yield from _per_policy(ctx, judge)
+_maximum("okta-password-max-age", "settings.password.age.maxAgeDays", "max_age_days",
+         "The policy does not state maxAgeDays.",
+         "Passwords of policy {name!r} never expire; the {profile} profile requires expiry after at most {limit} days.",
+         "Passwords expire after {val} days; at most {limit} allowed.",
+         "Passwords expire after {val} days (at most {limit}).")
+_maximum("okta-password-lockout", "settings.password.lockout.maxAttempts", "max_attempts",
+         "The policy does not state lockout.maxAttempts.",
+         "Policy {name!r} never locks accounts (maxAttempts 0).",
+         "Accounts lock after {val} failed attempts; at most {limit} allowed.",
+         "Accounts lock after {val} failed attempts (at most {limit}).")
 
 
 def _boolean(check_id: str, path: str, good: bool, ok_msg: str, bad_msg: str, bad_status: str = "fail"):
@@ -204,8 +205,8 @@ def recovery_weak(ctx: CheckContext) -> Iterator[dict]:
         active = [k for k, v in rec.items() if v == "ACTIVE"]
         if not rec:
             return result("unknown", policy_ref(p), "The policy does not state settings.recovery.factors.", ev)
-        weak = [k for k in active if k in ("okta_sms", "okta_call", "okta_email")]
-        if weak and set(active) <= {"okta_sms", "okta_call", "okta_email"}:
+        weak = [k for k in active if k in CLASSIC_WEAK_RECOVERY]
+        if weak and set(active) <= CLASSIC_WEAK_RECOVERY:
             return result("fail", policy_ref(p), f"Password recovery relies only on {', '.join(weak)}.", ev)
         return result("pass", policy_ref(p), "Password recovery does not rely on SMS, voice or email alone.", ev)
 
@@ -238,14 +239,14 @@ def self_service_unlock(ctx: CheckContext) -> Iterator[dict]:
         for r in rules:
             if dig(r, "actions.selfServiceUnlock.access") != "ALLOW":
                 continue
-            methods = [str(m).lower() for m in (dig(r, "actions.selfServicePasswordReset.requirement.primary.methods")
-                                                 or [])]
-            if not ctx.org.is_oie:
-                rec = _classic_recovery(p)
-                methods = [k for k, v in rec.items() if v == "ACTIVE"]
-                if set(methods) <= {"okta_sms", "okta_call", "okta_email"}:
-                    risky.append({"rule": r.get("name"), "methods": methods})
-            elif not methods or set(methods) <= WEAK_RESET_METHODS:
+            if ctx.org.is_oie:
+                methods = [str(m).lower() for m in
+                           (dig(r, "actions.selfServicePasswordReset.requirement.primary.methods") or [])]
+                weak = not methods or set(methods) <= WEAK_RESET_METHODS
+            else:
+                methods = [k for k, v in _classic_recovery(p).items() if v == "ACTIVE"]
+                weak = set(methods) <= CLASSIC_WEAK_RECOVERY
+            if weak:
                 risky.append({"rule": r.get("name"), "methods": methods})
         ev = {"unlock_rules": risky}
         if risky:

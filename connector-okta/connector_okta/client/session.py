@@ -459,6 +459,7 @@ class OktaClient:
                 try:
                     self._auth.prepare()  # (re)mint a token before taking a slot: minting needs one too
                 except OktaError as exc:
+                    exc.credential_unavailable = True  # type: ignore[attr-defined]  # no request can be sent now
                     raise self._fail(exc) from None
             key = self._limiter.key_for(bucket, route)
             while True:
