@@ -495,9 +495,10 @@ class App:
             return EXIT_OK
         self.out.table(
             [(f["id"], f["severity"], f["compliance_status"], f["status"] if f["status"] != "active" else "",
-              f["check_id"], f["title"], f["resource"].get("name") or f["resource"].get("uid"), ts(f["first_seen"]))
+              f["check_id"], f["title"], f["resource"].get("name") or f["resource"].get("uid"), ts(f["first_seen"]),
+              ts(f["last_seen"]))
              for f in page.items],
-            ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "RESOURCE", "FIRST SEEN"],
+            ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "RESOURCE", "FIRST SEEN", "LAST SEEN"],
         )
         self.out.line(f"\n{len(page.items)} of {page.total} findings")
         return EXIT_OK

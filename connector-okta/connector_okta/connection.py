@@ -226,12 +226,24 @@ def _role_types(body: Any) -> list[str]:
     return out
 
 
-def _super_admin_warning(roles: list[str], warnings: list[str], who: str) -> None:
+def _read_roles(
+    client: Any, path: str, warnings: list[str], *, who: str, unreadable: str, advice: str, no_role: str
+) -> list[str] | None:
+    """The admin role types at ``path``, adding the warnings they call for (Super Administrator, no role);
+    None, with the warning ``"{unreadable} (<code>); {advice}"``, when they may not be read."""
+    try:
+        roles = _role_types(client.get(path).json)
+    except (PermissionDenied, NotFound, FeatureNotAvailable) as exc:
+        warnings.append(f"{unreadable} ({exc.error_code or exc.status}); {advice}")
+        return None
     if "SUPER_ADMIN" in roles:
         warnings.append(
             f"{who} is a Super Administrator. Okta and the DISA STIG advise a dedicated Read-Only Administrator "
             "for integrations; the connector only reads."
         )
+    if not roles:
+        warnings.append(no_role)
+    return roles
 
 
 def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str, Any]:
@@ -249,18 +261,14 @@ def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str,
             "roles": None,
         }
         if isinstance(me.get("id"), str):
-            try:
-                identity["roles"] = _role_types(client.get(f"/api/v1/users/{me['id']}/roles").json)
-            except (PermissionDenied, NotFound, FeatureNotAvailable) as exc:
-                warnings.append(
-                    f"could not read the admin roles of {identity['login'] or 'the token user'} "
-                    f"({exc.error_code or exc.status}); reading admin roles usually needs a Super Administrator, so the "
-                    "Super Admin check of the token user is skipped."
-                )
-            else:
-                _super_admin_warning(identity["roles"], warnings, f"The token's user {identity['login']}")
-                if not identity["roles"]:
-                    warnings.append("the token's user has no admin role; most collections will be unreadable.")
+            identity["roles"] = _read_roles(
+                client, f"/api/v1/users/{me['id']}/roles", warnings,
+                who=f"The token's user {identity['login']}",
+                unreadable=f"could not read the admin roles of {identity['login'] or 'the token user'}",
+                advice="reading admin roles usually needs a Super Administrator, so the Super Admin check of the "
+                "token user is skipped.",
+                no_role="the token's user has no admin role; most collections will be unreadable.",
+            )
         return identity
     # OAuth service app: mint a token (proves the client credentials), then read the app's admin roles
     auth = client.auth
@@ -272,17 +280,13 @@ def _identity(client: Any, config: OktaConfig, warnings: list[str]) -> dict[str,
         "dpop": None,
         "roles": None,
     }
-    try:
-        identity["roles"] = _role_types(client.get(f"/oauth2/v1/clients/{config.auth.client_id}/roles").json)
-    except (PermissionDenied, NotFound, FeatureNotAvailable) as exc:
-        warnings.append(
-            f"could not read the service app's admin roles ({exc.error_code or exc.status}); grant "
-            "okta.roles.read to see them."
-        )
-    else:
-        _super_admin_warning(identity["roles"], warnings, f"The service app {config.auth.client_id}")
-        if not identity["roles"]:
-            warnings.append("the service app has no admin role assigned; assign Read-Only Administrator to it.")
+    identity["roles"] = _read_roles(
+        client, f"/oauth2/v1/clients/{config.auth.client_id}/roles", warnings,
+        who=f"The service app {config.auth.client_id}",
+        unreadable="could not read the service app's admin roles",
+        advice="grant okta.roles.read to see them.",
+        no_role="the service app has no admin role assigned; assign Read-Only Administrator to it.",
+    )
     identity["scopes"] = list(auth.granted_scopes or ())
     identity["dpop"] = bool(auth.use_dpop)
     return identity

@@ -42,6 +42,10 @@ log = logging.getLogger("connector_okta.sync")
 PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "stopped"}
 PROGRESS_EVERY_SECONDS = 2.0
 DEFAULT_FULL_SYNC_EVERY = 7
+# kept-phase collections no check reads (only their relationship records matter), in a rate-limit bucket of their
+# own (apps): when the sync is known to be full before it starts, they are read in the stream phase, side by side
+# with the large collections, instead of alone before them (issue 8: 40 s of 150 s at 100,000 users)
+DEFER_WHEN_FULL = frozenset({"app_groups"})
 NETWORK_FAILURES_TO_STOP = 2  # collections failing on the network (after the client's retries) before we give up
 
 
@@ -174,6 +178,7 @@ class SyncRun:
         self.engine: Any = None
         self.engine_streams: set[str] = set()
         self.results = ResultPacker()  # packed as emitted (memory stays flat), for the next sync's STATE
+        self.deferred: list[Resource] = []  # kept collections read in the stream phase (DEFER_WHEN_FULL)
         self.high_water = HighWater()
         self.mode = "full"
         self.stop: SyncStopped | None = None
@@ -409,8 +414,14 @@ class SyncRun:
     def kept_phase(self) -> Iterator[dict[str, Any]]:
         top = [r for r in RESOURCES if r.phase == "kept" and not r.parent and r.name != "org"]
         yield from self.read_many(top)
+        known_full = self.prior.full_reason(org_uid=self.org["uid"], config_digest=self.config_digest,
+                                            full_sync_every=int(_cfg(self.config, "full_sync_every",
+                                                                     DEFAULT_FULL_SYNC_EVERY))) is not None
         for res in RESOURCES:
             if res.phase == "kept" and res.parent:
+                if known_full and res.name in DEFER_WHEN_FULL:
+                    self.deferred.append(res)
+                    continue
                 self.check_stop()
                 yield from self.read(res)
 
@@ -792,7 +803,7 @@ class SyncRun:
         # then the streamed ones side by side: their requests fall in different rate-limit buckets (app users in
         # apps, users in users, memberships in groups), so each bucket's quota is used while the others wait
         self.check_stop()
-        yield from self.read_together([res for res in todo if res not in first])
+        yield from self.read_together(self.deferred + [res for res in todo if res not in first])
 
     def finish_checks(self) -> Iterator[dict[str, Any]]:
         if self.engine is None:

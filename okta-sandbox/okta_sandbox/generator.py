@@ -36,6 +36,29 @@ EMAIL_DOMAIN = "example.com"
 EVERYONE_GROUP_ID = okta_id("00g", 0)
 SERVICE_APP_ID = okta_id("0oa", 500)
 MAX_DIRECT_APP_USERS = 50  # direct (scope USER) assignments per app; the rest come through groups
+#: factor kind -> (id prefix, factorType, provider (also the vendorName), profile(factor id, user index))
+_FACTORS: dict[str, tuple[str, str, str, Any]] = {
+    "webauthn": ("fwf", "webauthn", "FIDO", lambda fid, i: {
+        "credentialId": hashlib.sha256(fid.encode()).hexdigest()[:43],
+        "authenticatorName": "YubiKey 5 NFC",
+    }),
+    "push": ("opf", "push", "OKTA", lambda fid, i: {
+        "credentialId": f"user{i}@{EMAIL_DOMAIN}",
+        "deviceType": "SmartPhone_IPhone",
+        "keys": [],
+        "name": "iPhone",
+        "platform": "IOS",
+        "version": "17.4",
+    }),
+    "sms": ("mbl", "sms", "OKTA", lambda fid, i: {"phoneNumber": f"+1555010{i % 10000:04d}"}),
+    "question": ("ufs", "question", "OKTA", lambda fid, i: {
+        "question": "favorite_art_piece",
+        "questionText": "What is your favorite piece of art?",
+    }),
+    "email": ("emf", "email", "OKTA", lambda fid, i: {"email": f"user{i}@{EMAIL_DOMAIN}"}),
+    "totp": ("ost", "token:software:totp", "GOOGLE", lambda fid, i: {"credentialId": f"user{i}@{EMAIL_DOMAIN}"}),
+    "call": ("clf", "call", "OKTA", lambda fid, i: {"phoneNumber": f"+1555020{i % 10000:04d}"}),
+}
 #: features (named by Org field, as the server's routes name them) an org lacks; the server answers 401 E0000015
 CLASSIC_MISSING_FEATURES = frozenset(
     {"authenticators", "devices", "device_assurances", "admin_console_settings"}
@@ -492,18 +515,10 @@ class _Ctx:
                 org.user_factors[uid] = [self._factor(uid, kind, i, j) for j, kind in enumerate(kinds)]
 
     def _factor(self, uid: str, kind: str, i: int, j: int) -> Json:
-        prefixes = {
-            "webauthn": "fwf",
-            "push": "opf",
-            "sms": "mbl",
-            "question": "ufs",
-            "email": "emf",
-            "totp": "ost",
-            "call": "clf",
-        }
-        fid = prefixes[kind] + hashlib.sha256(f"{self.seed}:{uid}:{j}:{kind}".encode()).hexdigest()[:17]
+        prefix, factor_type, provider, profile = _FACTORS[kind]
+        fid = prefix + hashlib.sha256(f"{self.seed}:{uid}:{j}:{kind}".encode()).hexdigest()[:17]
         created = self.ts(200 - (i % 150))
-        base: Json = {
+        return {
             "id": fid,
             "status": "ACTIVE",
             "created": created,
@@ -515,70 +530,11 @@ class _Ctx:
                 },
                 "user": {"href": f"{self.base}/api/v1/users/{uid}", "hints": {"allow": ["GET"]}},
             },
+            "factorType": factor_type,
+            "provider": provider,
+            "vendorName": provider,
+            "profile": profile(fid, i),
         }
-        if kind == "webauthn":
-            base.update(
-                factorType="webauthn",
-                provider="FIDO",
-                vendorName="FIDO",
-                profile={
-                    "credentialId": hashlib.sha256(fid.encode()).hexdigest()[:43],
-                    "authenticatorName": "YubiKey 5 NFC",
-                },
-            )
-        elif kind == "push":
-            base.update(
-                factorType="push",
-                provider="OKTA",
-                vendorName="OKTA",
-                profile={
-                    "credentialId": f"user{i}@{EMAIL_DOMAIN}",
-                    "deviceType": "SmartPhone_IPhone",
-                    "keys": [],
-                    "name": "iPhone",
-                    "platform": "IOS",
-                    "version": "17.4",
-                },
-            )
-        elif kind == "sms":
-            base.update(
-                factorType="sms",
-                provider="OKTA",
-                vendorName="OKTA",
-                profile={"phoneNumber": f"+1555010{i % 10000:04d}"},
-            )
-        elif kind == "call":
-            base.update(
-                factorType="call",
-                provider="OKTA",
-                vendorName="OKTA",
-                profile={"phoneNumber": f"+1555020{i % 10000:04d}"},
-            )
-        elif kind == "question":
-            base.update(
-                factorType="question",
-                provider="OKTA",
-                vendorName="OKTA",
-                profile={
-                    "question": "favorite_art_piece",
-                    "questionText": "What is your favorite piece of art?",
-                },
-            )
-        elif kind == "email":
-            base.update(
-                factorType="email",
-                provider="OKTA",
-                vendorName="OKTA",
-                profile={"email": f"user{i}@{EMAIL_DOMAIN}"},
-            )
-        elif kind == "totp":
-            base.update(
-                factorType="token:software:totp",
-                provider="GOOGLE",
-                vendorName="GOOGLE",
-                profile={"credentialId": f"user{i}@{EMAIL_DOMAIN}"},
-            )
-        return base
 
     # --- API tokens and OAuth ---------------------------------------------------------------------------------
     def token_secret(self, token_id: str) -> str:

@@ -58,10 +58,10 @@ def SLOW(case: Case) -> Any:  # noqa: N802 - reads like a tag in the table
 
 CASES = [
     # rate limits: a short storm is waited out; a lasting one ends the sync at its deadline, partial
-    Case("429-quota-burst", ("rate_limit:/api/v1/users:count=2",), "succeeded", bound=20),
+    Case("429-quota-burst", ("rate_limit:/api/v1/users:count=1",), "succeeded", bound=20),
     Case("429-quota-storm", ("rate_limit:/api/v1/users:count=all",), "partial", ("rate", "max_sync_seconds"),
          ("users",), bound=25, config={"max_sync_seconds": 10}),
-    Case("429-concurrency-burst", ("concurrency:/api/v1/groups:count=3",), "succeeded", bound=20),
+    Case("429-concurrency-burst", ("concurrency:/api/v1/groups:count=2",), "succeeded", bound=20),
     SLOW(Case("429-concurrency-storm", ("concurrency:/api/v1/groups:count=all",), "partial", ("max_sync_seconds",),
          ("groups",), bound=25, config={"max_sync_seconds": 10})),
     # server errors and broken connections: bursts are retried, lasting ones make the collection incomplete

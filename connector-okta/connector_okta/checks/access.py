@@ -175,6 +175,11 @@ def app_1fa_anywhere(ctx: CheckContext) -> Iterator[dict]:
 
 @check("okta-app-policy-network-zones")
 def app_zones(ctx: CheckContext) -> Iterator[dict]:
+    if ctx.org.pipeline == "v1":  # Classic app sign-on rules are not authentication policies the API lists
+        yield result("manual", org_res(ctx), "Classic org: app sign-on policies are configured on each app, outside "
+                     "authentication policies. " + _manual_text(ctx.check_id), {"pipeline": ctx.org.pipeline})
+        return
+
     def judge(pol: Json, allow: list[Json]) -> tuple[str, str, dict]:
         open_rules = [r.get("name") for r in allow if not network_zone_limited(r)]
         ev = {"rules_without_zone": open_rules, "allow_rules": len(allow)}

@@ -8,7 +8,7 @@ from typing import Any
 
 from .context import CheckContext, Json
 from .registry import check, stream_check
-from .results import age_days, org_res, result, unknown_collection
+from .results import age_days, login_ref, org_res, result, unknown_collection, user_ref
 
 PHISHING_RESISTANT_FACTORS = ("webauthn", "u2f", "signed_nonce")
 
@@ -18,10 +18,7 @@ def admin_ids(ctx: CheckContext) -> list[str]:
 
 
 def roles_of(ctx: CheckContext, uid: str) -> list[Json] | None:
-    coll = ctx.collection("user_roles")
-    if uid in coll.by_parent:
-        return coll.by_parent[uid]
-    return None
+    return ctx.collection("user_roles").by_parent.get(uid)
 
 
 def role_types(roles: list[Json]) -> list[str]:
@@ -40,17 +37,13 @@ def super_admins(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return supers, unread
 
 
-def _user_ref(uid: str) -> dict:
-    return {"type": "user", "uid": uid, "name": uid}
-
-
 @check("okta-admin-super-admin-count")
 def super_admin_count(ctx: CheckContext) -> Iterator[dict]:
     supers, unread = super_admins(ctx)
     mx, warn = ctx.t("max_super_admins"), ctx.t("warn_super_admins")
     ev = {"super_admins": len(supers), "admins": len(admin_ids(ctx)), "roles_not_read": len(unread),
           "threshold": mx, "warn_threshold": warn}
-    related = [_user_ref(u) for u in supers[:50]]
+    related = [user_ref(u) for u in supers[:50]]
     if len(supers) > mx:
         yield result("fail", org_res(ctx), f"{len(supers)} Super Administrators; the {ctx.profile} profile allows at "
                      f"most {mx}.", ev, related)
@@ -110,7 +103,7 @@ def _per_admin_factors(ctx: CheckContext, judge) -> Iterator[dict]:
     supers = set(super_admins(ctx)[0])
     for uid in admins:
         factors, why = factors_of(ctx, uid)
-        ref = {"type": "user", "uid": uid, "name": uid}
+        ref = user_ref(uid)
         if factors is None:
             yield result("unknown", ref, f"The factors of admin {uid} could not be read: {why}.",
                          {"super_admin": uid in supers, "reason": why})
@@ -185,7 +178,7 @@ class StaleAdmins(_AdminStream):
         days = age_days(ctx, last)
         ev = {"status": status, "lastLogin": last, "days_since_login": None if days is None else int(days),
               "threshold_days": limit}
-        ref = {"type": "user", "uid": str(item.get("id")), "name": str((item.get("profile") or {}).get("login", ""))}
+        ref = login_ref(item)
         if status != "ACTIVE":
             self.bad += 1
             yield result("fail", ref, f"Administrator account is {status} but keeps its admin role.", ev)
@@ -211,9 +204,8 @@ class AdminPasswordAge(_AdminStream):
         days = age_days(ctx, changed)
         if days is not None and days > limit:
             self.bad += 1
-            ref = {"type": "user", "uid": str(item.get("id")),
-                   "name": str((item.get("profile") or {}).get("login", ""))}
-            yield result("warning", ref, f"Administrator password unchanged for {int(days)} days (limit {limit}).",
+            yield result("warning", login_ref(item),
+                         f"Administrator password unchanged for {int(days)} days (limit {limit}).",
                          {"passwordChanged": changed, "days": int(days), "threshold_days": limit})
 
     def finish(self, ctx: CheckContext) -> Iterator[dict]:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .context import CheckContext
+from .context import CheckContext, Json
 from .registry import check
 from .results import org_res, res, result, unknown_collection
 
 ANONYMIZER_CATEGORIES = ("ALL_ANONYMIZERS", "ANONYMIZER_TOR", "ALL_IP_SERVICES")
 TOR_PROXY_TYPES = ("Tor", "Any")
+
+
+def _some(ctx: CheckContext, items: list[Json], ev_key: str, found: str, none: str) -> dict:
+    """``pass`` when ``items`` is not empty (``found`` is formatted with their count ``n``), otherwise a warning
+    that rests on their absence; the evidence lists their names."""
+    ev = {ev_key: [i.get("name") for i in items]}
+    if items:
+        return result("pass", org_res(ctx), found.format(n=len(items)), ev)
+    return result("warning", org_res(ctx), none, ev, absence=True)
 
 
 @check("okta-threatinsight-mode")
@@ -53,11 +62,8 @@ def threatinsight_exempt(ctx: CheckContext) -> Iterator[dict]:
 @check("okta-network-custom-zones")
 def custom_zones(ctx: CheckContext) -> Iterator[dict]:
     zones = [z for z in ctx.collection("zones").items if z.get("status") == "ACTIVE" and z.get("system") is not True]
-    ev = {"active_custom_zones": [z.get("name") for z in zones]}
-    if zones:
-        yield result("pass", org_res(ctx), f"{len(zones)} active custom network zones.", ev)
-    else:
-        yield result("warning", org_res(ctx), "No active custom network zone is defined.", ev, absence=True)
+    yield _some(ctx, zones, "active_custom_zones", "{n} active custom network zones.",
+                "No active custom network zone is defined.")
 
 
 @check("okta-network-anonymizer-blocklist")
@@ -85,18 +91,11 @@ def anonymizer_blocklist(ctx: CheckContext) -> Iterator[dict]:
 @check("okta-behaviors-active")
 def behaviors(ctx: CheckContext) -> Iterator[dict]:
     active = [b for b in ctx.collection("behaviors").items if b.get("status") == "ACTIVE"]
-    ev = {"active_behaviors": [b.get("name") for b in active]}
-    if active:
-        yield result("pass", org_res(ctx), f"{len(active)} behavior detection rules are active.", ev)
-    else:
-        yield result("warning", org_res(ctx), "No behavior detection rule is active.", ev, absence=True)
+    yield _some(ctx, active, "active_behaviors", "{n} behavior detection rules are active.",
+                "No behavior detection rule is active.")
 
 
 @check("okta-device-assurance")
 def device_assurance(ctx: CheckContext) -> Iterator[dict]:
-    items = ctx.collection("device_assurances").items
-    ev = {"device_assurance_policies": [d.get("name") for d in items]}
-    if items:
-        yield result("pass", org_res(ctx), f"{len(items)} device assurance policies exist.", ev)
-    else:
-        yield result("warning", org_res(ctx), "No device assurance policy exists.", ev, absence=True)
+    yield _some(ctx, ctx.collection("device_assurances").items, "device_assurance_policies",
+                "{n} device assurance policies exist.", "No device assurance policy exists.")

@@ -20,6 +20,8 @@ ADMIN_CONSOLE_APP = "saasure"
 DASHBOARD_APP = "okta_enduser"
 
 _NEUTRAL_EMPTY = (None, "", [], {})
+# condition -> the field that narrows it when it is anything but "ANY" (absent counts as "ANY")
+_ANY_FIELDS = {"riskScore": "level", "identityProvider": "provider", "authContext": "authType"}
 
 
 def _prio(obj: Json) -> tuple[int, int]:
@@ -80,17 +82,11 @@ def is_catch_all(rule: Json, everyone: set[str]) -> bool:
         elif key == "network":
             if cond.get("connection", "ANYWHERE") != "ANYWHERE" or cond.get("include") or cond.get("exclude"):
                 return False
-        elif key == "riskScore":
-            if cond.get("level", "ANY") != "ANY":
+        elif key in _ANY_FIELDS:
+            if cond.get(_ANY_FIELDS[key], "ANY") != "ANY":
                 return False
         elif key == "risk":
             if cond.get("behaviors"):
-                return False
-        elif key == "identityProvider":
-            if cond.get("provider", "ANY") != "ANY":
-                return False
-        elif key == "authContext":
-            if cond.get("authType", "ANY") != "ANY":
                 return False
         else:
             return False  # device, platform, elCondition, userType, ... or anything unknown: narrowing
@@ -109,17 +105,10 @@ def rules_for(ctx: CheckContext, policy: Json) -> tuple[list[Json] | None, list[
         return None, []
     active = sorted((r for r in rules if r.get("status") == "ACTIVE"), key=_prio)
     everyone = everyone_ids(ctx)
-    reachable: list[Json] = []
-    shadowed: list[Json] = []
-    blocked = False
-    for r in active:
-        if blocked:
-            shadowed.append(r)
-            continue
-        reachable.append(r)
-        if is_catch_all(r, everyone):
-            blocked = True
-    return reachable, shadowed
+    for i, r in enumerate(active):
+        if is_catch_all(r, everyone):  # every rule below it is unreachable
+            return active[: i + 1], active[i + 1 :]
+    return active, []
 
 
 def app_by_name(ctx: CheckContext, name: str) -> Json | None:

@@ -44,6 +44,16 @@ def res(rtype: str, obj: Json, parent_uid: str | None = None, name_key: str = "n
     return r
 
 
+def user_ref(uid: str) -> dict:
+    """A user known only by id (an admin, a token owner)."""
+    return {"type": "user", "uid": uid, "name": uid}
+
+
+def login_ref(user: Json) -> dict:
+    """A user object as read from /api/v1/users, named by its login."""
+    return {"type": "user", "uid": str(user.get("id")), "name": str((user.get("profile") or {}).get("login", ""))}
+
+
 def _name(obj: Json, key: str) -> str:
     v = obj.get(key)
     if v is None and isinstance(obj.get("profile"), dict):

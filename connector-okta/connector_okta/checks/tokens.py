@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .admins import role_types, roles_of
 from .context import CheckContext, Json
 from .registry import check, stream_check
-from .results import age_days, org_res, res, result
+from .results import age_days, org_res, res, result, user_ref
 
 
 def _tokens(ctx: CheckContext) -> list[Json]:
@@ -32,8 +32,23 @@ def token_network(ctx: CheckContext) -> Iterator[dict]:
             yield result("pass", res("api_token", t), "The token is limited to network zones.", ev)
         else:
             yield result("fail", res("api_token", t), f"Token {t.get('name')!r} can be used from any network "
-                         f"(connection {conn or 'not set'}).", ev, [{"type": "user", "uid": str(t.get("userId")),
-                                                                    "name": str(t.get("userId"))}])
+                         f"(connection {conn or 'not set'}).", ev, [user_ref(str(t.get("userId")))])
+
+
+def _owner_roles(ctx: CheckContext, uid: str, admins: set[str] | None) -> tuple[list[str] | None, str | None]:
+    """``(role types, None)`` of a token owner, or ``(None, why)``; ``admins``: every admin's id, when that list
+    was read in full (an owner not in it has no role, so nothing is fetched)."""
+    if not uid:
+        return None, "the token names no owner (userId)"
+    roles = roles_of(ctx, uid)
+    if roles is not None:
+        return role_types(roles), None
+    if admins is not None and uid not in admins:
+        return [], None  # not an admin at all
+    body, why = ctx.fetch(f"/api/v1/users/{uid}/roles")
+    if why is None and isinstance(body, list):
+        return role_types(body), None
+    return None, why or "the roles response is not a list"
 
 
 @check("okta-api-token-super-admin")
@@ -42,27 +57,15 @@ def token_super_admin(ctx: CheckContext) -> Iterator[dict]:
     if not toks:
         yield _none(ctx)
         return
-    admins = {str(a.get("id")) for a in ctx.collection("admin_users").items}
-    admins_complete = ctx.collection("admin_users").complete
+    coll = ctx.collection("admin_users")
+    admins = {str(a.get("id")) for a in coll.items} if coll.complete else None
     owner_roles: dict[str, tuple[list[str] | None, str | None]] = {}
     for t in toks:
         uid = str(t.get("userId") or "")
         if uid not in owner_roles:
-            roles = roles_of(ctx, uid) if uid else None
-            if roles is not None:
-                owner_roles[uid] = (role_types(roles), None)
-            elif not uid:
-                owner_roles[uid] = (None, "the token names no owner (userId)")
-            elif admins_complete and uid not in admins:
-                owner_roles[uid] = ([], None)  # not an admin at all
-            else:
-                body, why = ctx.fetch(f"/api/v1/users/{uid}/roles")
-                if why is None and isinstance(body, list):
-                    owner_roles[uid] = (role_types(body), None)
-                else:
-                    owner_roles[uid] = (None, why or "the roles response is not a list")
+            owner_roles[uid] = _owner_roles(ctx, uid, admins)
         types, why = owner_roles[uid]
-        owner = [{"type": "user", "uid": uid, "name": uid}]
+        owner = [user_ref(uid)]
         if types is None:
             yield result("unknown", res("api_token", t), f"The roles of the token owner could not be read: {why}.",
                          {"userId": uid, "reason": why}, owner)
@@ -97,7 +100,7 @@ class TokenOwnerInactive:
             uid = str(t.get("userId"))
             st = self.status.get(uid)
             ev = {"userId": uid, "owner_status": st}
-            owner = [{"type": "user", "uid": uid, "name": uid}]
+            owner = [user_ref(uid)]
             if st is None:
                 yield result("unknown", res("api_token", t), "The token owner was not in the users stream.", ev, owner)
             elif st != "ACTIVE":

@@ -7,14 +7,9 @@ from collections.abc import Iterator
 
 from .context import CheckContext, Json
 from .registry import stream_check
-from .results import age_days, org_res, result
+from .results import age_days, login_ref, org_res, result
 
 ATTENTION = ("LOCKED_OUT", "RECOVERY", "PASSWORD_EXPIRED", "SUSPENDED")
-MAX_EXAMPLES = 10
-
-
-def _ref(u: Json) -> dict:
-    return {"type": "user", "uid": str(u.get("id")), "name": str((u.get("profile") or {}).get("login", ""))}
 
 
 @stream_check("okta-user-inactive", stream="users")
@@ -35,14 +30,15 @@ class InactiveUsers:
             if days is not None and days > limit:
                 self.bad += 1
                 self.never += 1
-                yield result("fail", _ref(u), f"Active user has never signed in since activation {int(days)} days ago "
-                             f"(limit {limit}).", {"lastLogin": None, "created": u.get("created"),
-                                                   "days": int(days), "threshold_days": limit})
+                yield result("fail", login_ref(u), "Active user has never signed in since activation "
+                             f"{int(days)} days ago (limit {limit}).",
+                             {"lastLogin": None, "created": u.get("created"), "days": int(days),
+                              "threshold_days": limit})
             return
         days = age_days(ctx, last)
         if days is not None and days > limit:
             self.bad += 1
-            yield result("fail", _ref(u), f"Active user last signed in {int(days)} days ago (limit {limit}).",
+            yield result("fail", login_ref(u), f"Active user last signed in {int(days)} days ago (limit {limit}).",
                          {"lastLogin": last, "days": int(days), "threshold_days": limit})
 
     def finish(self, ctx: CheckContext) -> Iterator[dict]:
@@ -70,7 +66,7 @@ class StalePending:
         days = age_days(ctx, u.get("created"))
         if days is not None and days > limit:
             self.bad += 1
-            yield result("warning", _ref(u), f"User {u.get('status')} for {int(days)} days (limit {limit}).",
+            yield result("warning", login_ref(u), f"User {u.get('status')} for {int(days)} days (limit {limit}).",
                          {"status": u.get("status"), "created": u.get("created"), "threshold_days": limit})
 
     def finish(self, ctx: CheckContext) -> Iterator[dict]:

@@ -30,35 +30,40 @@ def route_template(path: str) -> str:
     return template.rstrip("/") or "/"
 
 
+# (how the route matches, route or prefix, bucket): Okta's historical table (§3.2), first match wins. "exact" is
+# that route only, "GET" that route read with GET, "under" that route and every route below it, "prefix" any route
+# that starts with it.
+_BUCKETS: tuple[tuple[str, str, str], ...] = (
+    ("prefix", "/.well-known/", "well_known"),
+    ("prefix", "/oauth2/v1/token", "oauth_token"),
+    ("prefix", "/oauth2/v1/clients", "oauth2_clients"),
+    ("exact", "/api/v1/apps/{id}", "app_by_id"),
+    ("under", "/api/v1/apps", "apps"),
+    ("exact", "/api/v1/groups/{id}", "group_by_id"),
+    ("under", "/api/v1/groups", "groups"),
+    ("GET", "/api/v1/users/{id}", "user_by_id"),
+    ("under", "/api/v1/users", "users"),
+    ("prefix", "/api/v1/logs", "logs"),
+    ("prefix", "/api/v1/events", "events"),
+    ("prefix", "/api/v1/devices", "devices"),
+    ("prefix", "/api/", "default"),
+)
+
+
+def _matches(how: str, pattern: str, method: str, route: str) -> bool:
+    if how == "prefix":
+        return route.startswith(pattern)
+    if how == "under":
+        return route == pattern or route.startswith(pattern + "/")
+    return route == pattern and (how == "exact" or method == how)
+
+
 def bucket_for(method: str, route: str) -> str:
     """The rate-limit bucket Okta documents for this route template (historical table, §3.2)."""
     method = method.upper()
-    if route.startswith("/.well-known/"):
-        return "well_known"
-    if route.startswith("/oauth2/v1/token"):
-        return "oauth_token"
-    if route.startswith("/oauth2/v1/clients"):
-        return "oauth2_clients"
-    if route == "/api/v1/apps/{id}":
-        return "app_by_id"
-    if route == "/api/v1/apps" or route.startswith("/api/v1/apps/"):
-        return "apps"
-    if route == "/api/v1/groups/{id}":
-        return "group_by_id"
-    if route == "/api/v1/groups" or route.startswith("/api/v1/groups/"):
-        return "groups"
-    if route == "/api/v1/users/{id}" and method == "GET":
-        return "user_by_id"
-    if route == "/api/v1/users" or route.startswith("/api/v1/users/"):
-        return "users"
-    if route.startswith("/api/v1/logs"):
-        return "logs"
-    if route.startswith("/api/v1/events"):
-        return "events"
-    if route.startswith("/api/v1/devices"):
-        return "devices"
-    if route.startswith("/api/"):
-        return "default"
+    for how, pattern, bucket in _BUCKETS:
+        if _matches(how, pattern, method, route):
+            return bucket
     return "other"
 
 
