@@ -341,6 +341,29 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str)
 
 
+def _where_in(where: list[str], params: list[Any], col: str, values: set[Any]) -> None:
+    """``col IN (?, ...)`` over ``values`` (bound in sorted order)."""
+    where.append(f"{col} IN ({','.join('?' * len(values))})")
+    params.extend(sorted(values))
+
+
+def _severity_ids(severity: Iterable[str] | str) -> set[int]:
+    """Severity ids from names or numbers, one or many, comma-separated or not."""
+    ids = set()
+    for s in [severity] if isinstance(severity, str) else list(severity):
+        for part in str(s).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part.isdigit():
+                ids.add(int(part))
+            elif part in SEVERITY_IDS:
+                ids.add(SEVERITY_IDS[part])
+            else:
+                raise StoreError(f"unknown severity {part!r}; use one of {', '.join(_SEVERITY_CHOICES)}")
+    return ids
+
+
 # ------------------------------------------------------------------------------------------------- store
 
 
@@ -909,27 +932,11 @@ class Store:
         elif not lifecycle:
             lifecycle = {"active"}
         if lifecycle and lifecycle != {"active", "resolved"}:
-            where.append(f"f.status IN ({','.join('?' * len(lifecycle))})")
-            params.extend(sorted(lifecycle))
+            _where_in(where, params, "f.status", lifecycle)
         if compliance:
-            where.append(f"f.compliance_status IN ({','.join('?' * len(compliance))})")
-            params.extend(sorted(compliance))
+            _where_in(where, params, "f.compliance_status", compliance)
         if severity:
-            sevs = [severity] if isinstance(severity, str) else list(severity)
-            ids = set()
-            for s in sevs:
-                for part in str(s).split(","):
-                    part = part.strip().lower()
-                    if not part:
-                        continue
-                    if part.isdigit():
-                        ids.add(int(part))
-                    elif part in SEVERITY_IDS:
-                        ids.add(SEVERITY_IDS[part])
-                    else:
-                        raise StoreError(f"unknown severity {part!r}; use one of {', '.join(_SEVERITY_CHOICES)}")
-            where.append(f"f.severity_id IN ({','.join('?' * len(ids))})")
-            params.extend(sorted(ids))
+            _where_in(where, params, "f.severity_id", _severity_ids(severity))
         if check:
             where.append("f.check_id = ?")
             params.append(check)
@@ -992,14 +999,21 @@ class Store:
             d["finding"] = json.loads(row["data"])
         return d
 
+    def _by_ref(self, table: str, ref: int | str, uid_order: str) -> sqlite3.Row:
+        """One row of ``findings`` or ``assets`` (alias: its initial) with its integration's name: by row id
+        when ``ref`` is all digits and such a row exists, otherwise the first by uid in ``uid_order``."""
+        a = table[0]
+        sel = (f"SELECT {a}.*, i.name AS integration FROM {table} {a}"
+               f" JOIN integrations i ON i.id = {a}.integration_id")
+        rows = self._q(f"{sel} WHERE {a}.id = ?", (int(ref),)) if str(ref).isdigit() else []
+        rows = rows or self._q(f"{sel} WHERE {a}.uid = ? ORDER BY {uid_order} LIMIT 1", (str(ref),))
+        if not rows:
+            raise NotFound(f"no {table[:-1]} {ref!r}")
+        return rows[0]
+
     def finding(self, ref: int | str) -> dict[str, Any]:
         """One finding in full, by row id or by ``finding_info.uid``."""
-        sel = "SELECT f.*, i.name AS integration FROM findings f JOIN integrations i ON i.id = f.integration_id"
-        rows = self._q(f"{sel} WHERE f.id = ?", (int(ref),)) if str(ref).isdigit() else []
-        rows = rows or self._q(f"{sel} WHERE f.uid = ? ORDER BY f.id LIMIT 1", (str(ref),))
-        if not rows:
-            raise NotFound(f"no finding {ref!r}")
-        return self._finding_row(rows[0], full=True)
+        return self._finding_row(self._by_ref("findings", ref, "f.id"), full=True)
 
     def findings_summary(self, integration: str | int | None = None) -> dict[str, Any]:
         """Counts of active findings by compliance status and, for failing ones, by severity."""
@@ -1085,13 +1099,9 @@ class Store:
 
     def asset(self, ref: int | str) -> dict[str, Any]:
         """One asset in full (by row id or uid) with its relationships and the active findings on it."""
-        sel = "SELECT a.*, i.name AS integration FROM assets a JOIN integrations i ON i.id = a.integration_id"
-        rows = self._q(f"{sel} WHERE a.id = ?", (int(ref),)) if str(ref).isdigit() else []
-        rows = rows or self._q(f"{sel} WHERE a.uid = ? ORDER BY a.gone_at IS NOT NULL, a.id LIMIT 1", (str(ref),))
-        if not rows:
-            raise NotFound(f"no asset {ref!r}")
-        d = self._asset_row(rows[0], full=True)
-        integ, uid = rows[0]["integration_id"], rows[0]["uid"]
+        row = self._by_ref("assets", ref, "a.gone_at IS NOT NULL, a.id")
+        d = self._asset_row(row, full=True)
+        integ, uid = row["integration_id"], row["uid"]
         rels = self._q(
             "SELECT r.relation, r.from_type, r.from_uid, r.to_type, r.to_uid, r.attributes,"
             " (SELECT name FROM assets x WHERE x.integration_id = r.integration_id AND x.uid = r.from_uid LIMIT 1)"

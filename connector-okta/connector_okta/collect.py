@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import messages
-from .resources import BY_NAME, End, Resource
+from .resources import BY_NAME, End, Relation, Resource
 
 
 def dotted(obj: Any, path: str) -> Any:
@@ -34,16 +34,34 @@ def _end(end: End, item: dict[str, Any], parent_id: str | None) -> dict[str, str
     return {"type": end.type, "uid": uid} if uid else None
 
 
-def edge(res: Resource, item: dict[str, Any], parent_id: str | None) -> dict[str, Any] | None:
-    """The relationship ``data`` for one object, or None when either end has no uid."""
-    rel = res.relation
-    if rel is None:
-        return None
-    frm, to = _end(rel.frm, item, parent_id), _end(rel.to, item, parent_id)
-    if frm is None or to is None:
-        return None
+def _ends(end: End, item: dict[str, Any], parent_id: str | None) -> list[dict[str, str]]:
+    """Every end an object gives: one, or one per element of a list field (``End.many``), duplicates dropped."""
+    if not end.many or end.source == "parent":
+        one = _end(end, item, parent_id)
+        return [one] if one else []
+    values = dotted(item, end.field)
+    uids = dict.fromkeys(u for u in map(uid_of, values if isinstance(values, list) else []) if u)
+    return [{"type": end.type, "uid": u} for u in uids]
+
+
+def _edges_of(rel: Relation, item: dict[str, Any], parent_id: str | None) -> list[dict[str, Any]]:
     attrs = {k: item[k] for k in rel.attributes if k in item}
-    return {"relation": rel.relation, "from": frm, "to": to, "attributes": attrs}
+    return [{"relation": rel.relation, "from": frm, "to": to, "attributes": dict(attrs)}
+            for frm in _ends(rel.frm, item, parent_id) for to in _ends(rel.to, item, parent_id)]
+
+
+def edge(res: Resource, item: dict[str, Any], parent_id: str | None) -> dict[str, Any] | None:
+    """The (first) relationship ``data`` of ``res.relation`` for one object, or None when an end has no uid."""
+    found = _edges_of(res.relation, item, parent_id) if res.relation is not None else []
+    return found[0] if found else None
+
+
+def edges(res: Resource, item: dict[str, Any], parent_id: str | None) -> list[dict[str, Any]]:
+    """Every relationship ``data`` one object yields (``relation`` and ``more_relations``, list fields expanded)."""
+    out: list[dict[str, Any]] = []
+    for rel in ((res.relation,) if res.relation is not None else ()) + tuple(res.more_relations):
+        out.extend(_edges_of(rel, item, parent_id))
+    return out
 
 
 def parent_ref(res: Resource, parent_id: str | None) -> dict[str, str] | None:
@@ -60,7 +78,6 @@ def records_for(res: Resource, item: dict[str, Any], org: dict[str, Any], parent
     if res.emit in ("asset", "both") and res.asset_type:
         out.append(messages.record(res.name, "asset", org, item, parent_ref(res, parent_id)))
     if res.emit in ("relationship", "both"):
-        data = edge(res, item, parent_id)
-        if data is not None:
+        for data in edges(res, item, parent_id):
             out.append(messages.record(res.name, "relationship", org, data))
     return out

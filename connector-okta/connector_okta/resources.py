@@ -65,6 +65,7 @@ class End:
     type: str
     source: Literal["item", "parent"] = "item"
     field: str = "id"
+    many: bool = False  # the field holds a list of ids (or URLs): one edge per element
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Resource:
     single: bool = False  # one object, not a list
     emit: Emit = "asset"
     relation: Relation | None = None
+    more_relations: tuple[Relation, ...] = ()  # further edges of the same object (e.g. the groups a policy targets)
     by_parent: bool = False  # kept grouped by parent id (Collection.by_parent)
     fanout: bool = False  # per-parent reads spend the fan-out budget (may end incomplete)
     admin_role: str = "READ_ONLY_ADMIN"  # least admin role documented to read it
@@ -139,6 +141,13 @@ POLICY_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
     ("IDP_DISCOVERY", BOTH),
 )
 
+# the groups a policy (or a policy rule) targets or exempts: conditions.people.groups.include / .exclude
+_GROUPS_IN, _GROUPS_OUT = "conditions.people.groups.include", "conditions.people.groups.exclude"
+PEOPLE_INCLUDE = Relation("applies_to", End("policy"), End("group", "item", _GROUPS_IN, many=True))
+PEOPLE_EXCLUDE = Relation("excludes", End("policy"), End("group", "item", _GROUPS_OUT, many=True))
+PEOPLE_INCLUDE_RULE = Relation("applies_to", End("policy_rule"), End("group", "item", _GROUPS_IN, many=True))
+PEOPLE_EXCLUDE_RULE = Relation("excludes", End("policy_rule"), End("group", "item", _GROUPS_OUT, many=True))
+
 RESOURCES: tuple[Resource, ...] = (
     # --- the org and its settings (single objects, small) ---
     Resource("org", "/api/v1/org", "org", "okta.orgs.read", "default", single=True),
@@ -156,7 +165,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("authenticators", "/api/v1/authenticators", "authenticator", "okta.authenticators.read", "default",
              pipelines=OIE),
     Resource("policies", "/api/v1/policies", "policy", "okta.policies.read", "default",
-             variants=tuple({"type": t, "pipelines": p} for t, p in POLICY_TYPES)),
+             variants=tuple({"type": t, "pipelines": p} for t, p in POLICY_TYPES), emit="both",
+             relation=PEOPLE_INCLUDE, more_relations=(PEOPLE_EXCLUDE,)),
     Resource("zones", "/api/v1/zones", "network_zone", "okta.networkZones.read", "default"),
     Resource("idps", "/api/v1/idps", "identity_provider", "okta.idps.read", "default", params=_p(limit="200")),
     Resource("authorization_servers", "/api/v1/authorizationServers", "authorization_server",
@@ -185,7 +195,8 @@ RESOURCES: tuple[Resource, ...] = (
                                ("type", "label", "assignmentType", "status"))),
     Resource("policy_rules", "/api/v1/policies/{parent_id}/rules", "policy_rule", "okta.policies.read",
              "default", parent="policies", by_parent=True, emit="both",
-             relation=Relation("rule_of", End("policy_rule"), End("policy", "parent"))),
+             relation=Relation("rule_of", End("policy_rule"), End("policy", "parent")),
+             more_relations=(PEOPLE_INCLUDE_RULE, PEOPLE_EXCLUDE_RULE)),
     Resource("policy_mappings", "/api/v1/policies/{parent_id}/mappings", None, "okta.policies.read", "default",
              parent="policies", parent_where=_p(type=("ACCESS_POLICY", "PROFILE_ENROLLMENT")), by_parent=True,
              emit="relationship", pipelines=OIE,

@@ -17,7 +17,7 @@ import hashlib
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -36,8 +36,13 @@ EMAIL_DOMAIN = "example.com"
 EVERYONE_GROUP_ID = okta_id("00g", 0)
 SERVICE_APP_ID = okta_id("0oa", 500)
 MAX_DIRECT_APP_USERS = 50  # direct (scope USER) assignments per app; the rest come through groups
+#: the factors of sampled ordinary users: those of the first entry whose bound a random draw in [0, 1) is
+#: below (none above the last bound)
+_SAMPLE_FACTOR_MIX = (
+    (0.5, ["push"]), (0.65, ["push", "webauthn"]), (0.85, ["sms"]), (0.95, ["sms", "question"]),
+)
 #: factor kind -> (id prefix, factorType, provider (also the vendorName), profile(factor id, user index))
-_FACTORS: dict[str, tuple[str, str, str, Any]] = {
+_FACTORS: dict[str, tuple[str, str, str, Callable[[str, int], Json]]] = {
     "webauthn": ("fwf", "webauthn", "FIDO", lambda fid, i: {
         "credentialId": hashlib.sha256(fid.encode()).hexdigest()[:43],
         "authenticatorName": "YubiKey 5 NFC",
@@ -490,29 +495,20 @@ class _Ctx:
 
     # --- factors --------------------------------------------------------------------------------------------------
     def factors(self) -> None:
-        org, rng = self.org, self.rng
+        rng = self.rng
         n = len(self.users)
         for i, kinds in self.admin_factor_kinds.items():
-            uid = okta_id("00u", i)
-            org.user_factors[uid] = [self._factor(uid, kind, i, j) for j, kind in enumerate(kinds)]
+            self._enroll(i, kinds)
         sample_n = min(2000, max(10, n // 20), max(0, n - self.n_admins))
         if sample_n:
             pool = range(self.n_admins, n)
             for i in sorted(rng.sample(pool, sample_n)):
-                uid = okta_id("00u", i)
                 r = rng.random()
-                kinds = (
-                    ["push"]
-                    if r < 0.5
-                    else ["push", "webauthn"]
-                    if r < 0.65
-                    else ["sms"]
-                    if r < 0.85
-                    else ["sms", "question"]
-                    if r < 0.95
-                    else []
-                )
-                org.user_factors[uid] = [self._factor(uid, kind, i, j) for j, kind in enumerate(kinds)]
+                self._enroll(i, next((kinds for below, kinds in _SAMPLE_FACTOR_MIX if r < below), []))
+
+    def _enroll(self, i: int, kinds: Sequence[str]) -> None:
+        uid = okta_id("00u", i)
+        self.org.user_factors[uid] = [self._factor(uid, kind, i, j) for j, kind in enumerate(kinds)]
 
     def _factor(self, uid: str, kind: str, i: int, j: int) -> Json:
         prefix, factor_type, provider, profile = _FACTORS[kind]

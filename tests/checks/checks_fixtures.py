@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import copy
 import functools
-from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from connector_okta.checks import CheckEngine, Collection, OrgInfo
 from connector_okta.checks.context import BudgetExhausted
+from reference_paths import OKTA_SPEC as SPEC
+from reference_paths import require
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "okta-management-openapi.yaml"
 NOW_MS = 1_795_000_000_000  # 2026-11-18
 RECENT = "2026-11-10T10:00:00.000Z"
 OLD = "2024-01-01T00:00:00.000Z"
@@ -24,8 +23,7 @@ STREAMED = ("users", "group_members")
 @functools.lru_cache(maxsize=1)
 def okta_spec() -> dict[str, Any]:
     """Okta's Management API OpenAPI spec, parsed once per session."""
-    if not SPEC.exists():
-        pytest.skip(f"the Okta spec is not at {SPEC}")
+    require(SPEC, "Okta's OpenAPI spec")
     with SPEC.open("rb") as fh:
         return yaml.load(fh, Loader=yaml.CSafeLoader)
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 import jwt
 import pytest
-from conftest import ORG, TOKEN, base_config
+from client_support import ORG, TOKEN, base_config
 from connector_okta.client import ConfigError, CredentialsError, PermissionDenied
 from connector_okta.client.keys import load_private_key
 from cryptography.hazmat.primitives import serialization

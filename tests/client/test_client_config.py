@@ -7,7 +7,7 @@ from importlib import resources
 
 import jsonschema
 import pytest
-from conftest import TOKEN, base_config
+from client_support import TOKEN, base_config
 from connector_okta.client import ConfigError
 from connector_okta.config import OktaConfig, config_schema, load_config
 from test_client_auth import jwk_json, pem, rsa_key

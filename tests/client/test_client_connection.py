@@ -9,7 +9,7 @@ from importlib import resources
 import jsonschema
 import pytest
 import requests
-from conftest import ORG, TOKEN, base_config, well_known_body
+from client_support import ORG, TOKEN, base_config, well_known_body
 from connector_okta import connection
 from connector_okta.client import OktaClient
 from test_client_auth import TokenEndpoint, oauth_config, pem, rsa_key

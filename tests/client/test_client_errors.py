@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ORG, base_config, well_known_body
+from client_support import ORG, base_config, well_known_body
 from connector_okta.client import (
     CredentialsError,
     FeatureNotAvailable,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import requests
-from conftest import ORG, TOKEN, base_config
+from client_support import ORG, TOKEN, base_config
 from connector_okta.client import CredentialsError, UnsafeURLError
 from connector_okta.client.session import OrgSession
 from connector_okta.config import load_config

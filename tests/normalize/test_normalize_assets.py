@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import ORG, make_record
 from connector_okta.normalize import NormalizationError, normalize_asset, singleton_uid
+from normalize_support import ORG, make_record
 
 USER = {
     "id": "00u1abcd",

@@ -7,9 +7,10 @@ import json
 from importlib import resources
 
 import pytest
-from conftest import OCSF_SOURCE, make_record, make_result
 from connector_host import ocsf
 from connector_okta.normalize import normalize_asset, normalize_finding
+from normalize_support import make_record, make_result
+from reference_paths import OCSF_SOURCE, require
 
 USER = {"id": "00u1", "status": "ACTIVE", "profile": {"login": "ada@example.com"}}
 
@@ -29,8 +30,7 @@ def finding_event(catalog):
 
 
 def test_shipped_schemas_match_the_ocsf_source():
-    if not OCSF_SOURCE.is_dir():
-        pytest.skip(f"OCSF source not at {OCSF_SOURCE}")
+    require(OCSF_SOURCE, "The OCSF 1.6.0 source")
     built = ocsf.build_class_schemas(OCSF_SOURCE)
     for class_uid, schema in built.items():
         ref = resources.files("connector_host") / "schemas" / ocsf.SCHEMA_DIR / f"{class_uid}.json"

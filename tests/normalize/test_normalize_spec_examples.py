@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SPEC_STREAMS, make_record
 from connector_okta.normalize import normalize_asset
 from connector_okta.normalize.streams import CLASS_BY_STREAM
+from normalize_support import SPEC_STREAMS, make_record
 
 
 def _uid_at_class_place(event: dict) -> str:

@@ -25,14 +25,13 @@ from typing import Any
 import yaml
 from jsonschema import validators
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
-
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "okta-management-openapi.yaml"
-if not SPEC_PATH.exists():  # the checkout may live elsewhere; fall back to the shared location
-    SPEC_PATH = Path("/work/shared/reference/okta-management-openapi.yaml")
+from reference_paths import OKTA_SPEC as SPEC_PATH  # noqa: E402
+from reference_paths import require  # noqa: E402
 
 
 @cache
 def spec() -> dict[str, Any]:
+    require(SPEC_PATH, "Okta's OpenAPI spec")
     st = SPEC_PATH.stat()
     cache_file = Path(tempfile.gettempdir()) / f"okta-spec-{st.st_size}-{int(st.st_mtime)}.pickle"
     if cache_file.exists():

@@ -36,3 +36,15 @@ def test_unknown_or_unset_contact_types(sandbox):
     missing = requests.get(sb.url + "/api/v1/org/contacts/legal", headers=h, timeout=5)
     assert missing.status_code == 404 and missing.json()["errorCode"] == "E0000007"
     assert requests.get(sb.url + "/api/v1/org/contacts/technical", timeout=5).status_code == 401
+
+
+def test_contact_users_default_to_the_first_admin_and_can_be_pinned(tmp_path):
+    import json
+
+    from okta_sandbox.ids import okta_id
+
+    org = generate("weak", users=20, seed=2)
+    assert org.org_contact_users == {"BILLING": okta_id("00u", 0), "TECHNICAL": okta_id("00u", 0)}
+    (tmp_path / "org_contact_users.json").write_text(json.dumps({"TECHNICAL": okta_id("00u", 7)}))
+    pinned = generate("weak", users=20, seed=2, scenario_dir=tmp_path)
+    assert pinned.org_contact_users == {"TECHNICAL": okta_id("00u", 7)}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
 from connector_okta.client.routes import bucket_for, route_template, scope_for_path
 from connector_okta.resources import BY_NAME, NAMES, RESOURCES, SCOPES, probes
+from reference_paths import OKTA_SPEC as SPEC
+from reference_paths import require
 
 EXPECTED = {
     "org", "org_support", "org_contacts", "threat_insight", "admin_console_settings", "org_factors", "users",
@@ -16,7 +16,6 @@ EXPECTED = {
     "authorization_servers", "authorization_server_policies", "authorization_server_policy_rules", "api_tokens",
     "trusted_origins", "event_hooks", "inline_hooks", "log_streams", "behaviors", "device_assurances", "devices",
 }
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "okta-management-openapi.yaml"
 
 
 def _concrete(path: str) -> str:
@@ -86,8 +85,8 @@ def test_probes_cover_top_level_collections():
     assert got["zones"]["pipeline"] is None
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="Okta's OpenAPI spec is not beside the repo")
 def test_every_path_is_in_okta_spec():
+    require(SPEC, "Okta's OpenAPI spec")
     spec_paths = set(re.findall(r"^  (/\S+):\s*$", SPEC.read_text(encoding="utf-8"), re.M))
     templates = {re.sub(r"\{[^}]+\}", "{}", p) for p in spec_paths}
     for res in RESOURCES:

@@ -202,7 +202,8 @@ def findings() -> Any:
 def findings_summary() -> Any:
     h = host()
     iid = _int("integration")
-    return jsonify(findings=h.store.findings_summary(iid), stig=queries.stig_summary(h.store, iid))
+    stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
+    return jsonify(findings=h.store.findings_summary(iid), stig=stig)
 
 
 @api.get("/findings/<int:fid>")

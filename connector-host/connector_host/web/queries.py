@@ -5,10 +5,15 @@ They read the store's tables through its connection; all writes stay in :mod:`co
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..loader import Registry
 from ..store import Store
+
+log = logging.getLogger(__name__)
 
 VULN_ID = re.compile(r"^V-\d+$")
 
@@ -40,11 +45,46 @@ def filter_options(store: Store, integration: int | None = None) -> dict[str, An
     return {"checks": checks, "standards": names}
 
 
-def stig_summary(store: Store, integration: int | None = None) -> dict[str, Any]:
+def catalog_stig_rules(store: Store, registry: Registry, integration: int | None = None) -> set[str]:
+    """The STIG Vuln IDs the check catalogs (``connector_checks``) of the integrations' connectors cover.
+
+    A rule no check reported on (e.g. a check that runs only under the ``stig`` profile) is then counted as not
+    evaluated instead of silently leaving the denominator of the passing share.
+    """
+    connectors = {i.connector for i in store.list_integrations() if integration is None or i.id == integration}
+    rules: set[str] = set()
+    for cid in sorted(connectors):
+        connector = registry.connectors.get(cid)
+        if connector is None:
+            continue
+        try:
+            catalog = connector.checks() or []
+        except Exception as e:  # an optional hook: a broken catalog only loses the extra rules
+            log.warning("connector %s: connector_checks failed: %s", cid, type(e).__name__)
+            continue
+        for check in catalog:
+            if isinstance(check, Mapping):
+                rules |= _stig_ids(check)
+    return rules
+
+
+def _stig_ids(check: Mapping[str, Any]) -> set[str]:
+    refs = check.get("references") if isinstance(check.get("references"), Mapping) else {}
+    standards = check.get("standards") or refs.get("standards") or []
+    requirements = check.get("requirements") or refs.get("requirements") or []
+    if isinstance(standards, str):
+        standards = [standards]
+    if not any(isinstance(s, str) and "STIG" in s for s in standards):
+        return set()
+    return {r for r in requirements if isinstance(r, str) and VULN_ID.match(r)}
+
+
+def stig_summary(store: Store, integration: int | None = None, expected: Iterable[str] = ()) -> dict[str, Any]:
     """The STIG rules (Vuln IDs ``V-nnnnnn`` of findings whose standards name a STIG) and how many pass.
 
     A rule passes when every result for it is ``pass``; it fails when any is ``fail`` or ``warning``; otherwise
-    (``unknown``, ``manual``) it is not evaluated and never counted as passing.
+    (``unknown``, ``manual``) it is not evaluated and never counted as passing. Rules in ``expected`` (the
+    catalog's, :func:`catalog_stig_rules`) without any result are not evaluated either, once any result exists.
     """
     clause, params = _where(store, integration)
     rules: dict[str, str] = {}
@@ -58,6 +98,9 @@ def stig_summary(store: Store, integration: int | None = None) -> dict[str, Any]
                 cur = {3: "failing", 2: "not evaluated", 1: "passing"}[rank.get(status, 2)]
                 if prev is None or rank_of(cur) > rank_of(prev):
                     rules[s] = cur
+    if rules:  # some results exist (a sync ran): the catalog's rules without any result are not evaluated
+        for rule in expected:
+            rules.setdefault(rule, "not evaluated")
     total = len(rules)
     counts = {k: sum(1 for v in rules.values() if v == k) for k in ("passing", "failing", "not evaluated")}
     return {

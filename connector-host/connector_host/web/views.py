@@ -315,7 +315,7 @@ def findings() -> Any:
         except NotFound:
             selected = None
     summary = h.store.findings_summary(iid)
-    stig = queries.stig_summary(h.store, iid)
+    stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
     options = queries.filter_options(h.store, iid)
     args = request.args.to_dict(flat=False)
     return render_template(

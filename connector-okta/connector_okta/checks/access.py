@@ -59,9 +59,8 @@ def _phishing_resistant(rule: Json) -> Verdict:
 
 def _first_party(ctx: CheckContext, app_name: str, what: str, judge: Callable[[Json], Verdict]) -> Iterator[dict]:
     if not ctx.org.is_oie:
-        m = ctx.check_id
         yield result("manual", org_res(ctx), f"Classic org: {what} is configured outside authentication policies. "
-                     + _manual_text(m), {"pipeline": ctx.org.pipeline})
+                     + _manual_text(ctx.check_id), {"pipeline": ctx.org.pipeline})
         return
     app, pol, why = first_party_policy(ctx, app_name)
     if pol is None:
@@ -125,8 +124,24 @@ def _has_device_condition(rule: Json) -> bool:
     return isinstance(dev, dict) and any(v not in (None, False, [], {}) for v in dev.values())
 
 
-def _per_app(ctx: CheckContext, judge_policy: Callable[[Json, list[Json]], tuple[str, str, dict]]) -> Iterator[dict]:
-    cache: dict[str, tuple[str, str, dict] | None] = {}
+def _judge_app_policy(
+    ctx: CheckContext, pid: str, judge_policy: Callable[[Json, list[Json]], Verdict]
+) -> Verdict:
+    """The verdict on the authentication policy ``pid`` (``unknown`` when it or its rules cannot be read)."""
+    pol = policy_by_id(ctx, pid)
+    if pol is None:
+        return "unknown", f"Its policy {pid} is not in the policies collection.", {"policy": pid}
+    rules, _ = rules_for(ctx, pol)
+    if rules is None:
+        return "unknown", f"The rules of its policy {pol.get('name')!r} were not read.", {"policy": pid}
+    if pol.get("status") != "ACTIVE":
+        return "unknown", f"Its policy {pol.get('name')!r} is not ACTIVE.", {"policy": pid}
+    st, msg, ev = judge_policy(pol, [r for r in rules if allow_rule(r, "appSignOn")])
+    return st, msg, {**ev, "policy": pol.get("name"), "policy_id": pid}
+
+
+def _per_app(ctx: CheckContext, judge_policy: Callable[[Json, list[Json]], Verdict]) -> Iterator[dict]:
+    cache: dict[str, Verdict] = {}  # policy id -> verdict: many apps share a policy
     apps = [a for a in ctx.collection("apps").items if a.get("status") == "ACTIVE"]
     if not apps:
         yield result("pass", org_res(ctx), "No ACTIVE apps.", {"apps": 0})
@@ -141,19 +156,7 @@ def _per_app(ctx: CheckContext, judge_policy: Callable[[Json, list[Json]], tuple
                          {"app": app.get("name")})
             continue
         if pid not in cache:
-            pol = policy_by_id(ctx, pid)
-            if pol is None:
-                cache[pid] = ("unknown", f"Its policy {pid} is not in the policies collection.", {"policy": pid})
-            else:
-                rules, _ = rules_for(ctx, pol)
-                if rules is None:
-                    cache[pid] = ("unknown", f"The rules of its policy {pol.get('name')!r} were not read.",
-                                  {"policy": pid})
-                elif pol.get("status") != "ACTIVE":
-                    cache[pid] = ("unknown", f"Its policy {pol.get('name')!r} is not ACTIVE.", {"policy": pid})
-                else:
-                    st, msg, ev = judge_policy(pol, [r for r in rules if allow_rule(r, "appSignOn")])
-                    cache[pid] = (st, msg, {**ev, "policy": pol.get("name"), "policy_id": pid})
+            cache[pid] = _judge_app_policy(ctx, pid, judge_policy)
         st, msg, ev = cache[pid]
         yield result(st, app_ref, f"App {app.get('label') or app.get('name')!r}: {msg}", dict(ev),
                      [{"type": "policy", "uid": pid, "name": str(ev.get("policy", ""))}])

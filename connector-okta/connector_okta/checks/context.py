@@ -38,6 +38,14 @@ class Collection:
     reason: str | None = None
     items: list[Json] = field(default_factory=list)
     by_parent: dict[str, list[Json]] = field(default_factory=dict)
+    # why an ``unavailable`` collection could not be read, as the sync classified it ("feature": the org lacks the
+    # feature, E0000015/404; "permission": 403; ...); None when not known
+    error_kind: str | None = None
+
+    @property
+    def feature_missing(self) -> bool:
+        """The org does not have this collection at all (by pipeline, or Okta answered "feature not available")."""
+        return self.status == "not_applicable" or (self.status == "unavailable" and self.error_kind == "feature")
 
     @property
     def complete(self) -> bool:

@@ -178,7 +178,7 @@ class CheckEngine:
                 continue
             if coll is None:
                 coll = Collection(name, "unavailable", reason="not provided by this sync")
-            if coll.status == "not_applicable" and m.get("manual"):
+            if getattr(coll, "feature_missing", coll.status == "not_applicable") and m.get("manual"):
                 return self._finalize(cid, result(
                     "manual", org_res(self.ctx), f"{coll.why()}; the API cannot answer here. {m['manual']}",
                     {"collection": name, "collection_status": coll.status, "console": m["remediation"]["console"]},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .context import CheckContext, Json
 from .policyeval import active_policies, allow_rule, network_zone_limited, policy_ref, rule_ref, rules_for
@@ -20,7 +20,9 @@ def _rules_unread(ctx: CheckContext, pol: Json) -> dict:
                   f"({ctx.collection('policy_rules').why()}).", {"policy": pol.get("id")})
 
 
-def _per_rule(ctx: CheckContext, judge, ptype: str = "OKTA_SIGN_ON") -> Iterator[dict]:
+def _per_rule(
+    ctx: CheckContext, judge: Callable[[Json, Json], dict], ptype: str = "OKTA_SIGN_ON"
+) -> Iterator[dict]:
     """``judge(policy, rule)`` for every reachable ACTIVE ALLOW rule of every ACTIVE policy of ``ptype``,
     in priority order; a policy whose reachable rules all deny passes (it creates no session)."""
     policies = active_policies(ctx, ptype)
@@ -99,10 +101,11 @@ def session_cookie(ctx: CheckContext) -> Iterator[dict]:
 
 @check("okta-session-default-rule-priority")
 def default_rule_priority(ctx: CheckContext) -> Iterator[dict]:
-    defaults = [p for p in active_policies(ctx, "OKTA_SIGN_ON") if p.get("system") is True]
+    policies = active_policies(ctx, "OKTA_SIGN_ON")
+    defaults = [p for p in policies if p.get("system") is True]
     if not defaults:
         yield result("unknown", org_res(ctx), "The Default global session policy (system: true) was not found.",
-                     {"policies": len(active_policies(ctx, "OKTA_SIGN_ON"))})
+                     {"policies": len(policies)})
         return
     for pol in defaults:
         rules, _ = rules_for(ctx, pol)
