@@ -39,7 +39,6 @@ DEFAULT_PROBES: list[tuple[str, str, str]] = [
     ("admin_roles", "/api/v1/iam/assignees/users", "okta.roles.read"),
     ("api_tokens", "/api/v1/api-tokens", "okta.apiTokens.read"),
     ("org", "/api/v1/org", "okta.orgs.read"),
-    ("logs", "/api/v1/logs", "okta.logs.read"),
 ]
 
 FAILURE_KINDS = {

@@ -178,6 +178,7 @@ RESOURCES: tuple[Resource, ...] = (
              admin_role="SUPER_ADMIN",
              note="users holding an admin role ({id, orn}); parent of user_roles, no records of its own"),
     Resource("api_tokens", "/api/v1/api-tokens", "api_token", "okta.apiTokens.read", "default", emit="both",
+             admin_role="SUPER_ADMIN",
              relation=Relation("owns", End("user", "item", "userId"), End("api_token"))),
     Resource("trusted_origins", "/api/v1/trustedOrigins", "trusted_origin", "okta.trustedOrigins.read",
              "default", params=_p(limit="200")),

@@ -96,3 +96,16 @@ def test_every_path_is_in_okta_spec():
         if res.name == "admin_console_settings":
             path = "/api/v1/first-party-app-settings/{}"
         assert path in templates, f"{res.name}: {res.path} is not in the spec"
+
+
+def test_default_oauth_scopes_are_exactly_the_manifest_scopes():
+    """A user who grants the scopes the README and manifest list gets every scope the connector asks for."""
+    import json
+    from importlib import resources as importlib_resources
+
+    schema = json.loads(importlib_resources.files("connector_okta").joinpath("schemas/config.schema.json").read_text())
+    oauth = next(alt for alt in schema["properties"]["auth"]["oneOf"]
+                 if alt["properties"]["method"].get("const") == "oauth")
+    manifest = json.loads(importlib_resources.files("connector_okta").joinpath("manifest.json").read_text())
+    assert sorted(oauth["properties"]["scopes"]["default"]) == sorted(manifest["permissions"]["scopes"])
+    assert set(manifest["permissions"]["scopes"]) == set(SCOPES)
