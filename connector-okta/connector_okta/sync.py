@@ -222,7 +222,8 @@ class SyncRun:
         res = BY_NAME.get(name)
         items = outcome.items if res is None or res.mode == "kept" else []
         try:
-            coll = _collection_cls()(name, outcome.status, outcome.reason, items, dict(outcome.by_parent))
+            coll = _collection_cls()(name, outcome.status, outcome.reason, items, dict(outcome.by_parent),
+                                      error_kind=outcome.error_kind)
             self.engine.set_collection(coll)
         except Exception as exc:  # noqa: BLE001 - a check engine bug must not lose the inventory
             yield from self.engine_failed(exc)

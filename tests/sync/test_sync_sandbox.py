@@ -155,3 +155,15 @@ def test_sandbox_classic_org(sandbox, sandbox_config):
     # the server has no limits: the client must never wait (it once waited a minute when two buckets with
     # different limits shared a reset time)
     assert of(msgs, "STATS")[0]["rate_limit_wait_seconds"] < 2
+
+
+def test_classic_org_missing_admin_console_settings_gives_manual_not_unknown(sandbox, sandbox_config):
+    """The sync tells the engine *why* a collection is unavailable: a feature the Classic org lacks is `manual`
+    (look in the Admin Console), not `unknown` (which means the read failed)."""
+    sb = sandbox("hardened", users=30, pipeline="v1", rate_limits=None)
+    msgs = sync(super_admin_config(sb, sandbox_config))
+    by_check = {}
+    for r in of(msgs, "RECORD"):
+        if r["kind"] == "check_result":
+            by_check.setdefault(r["data"]["check_id"], set()).add(r["data"]["status"])
+    assert by_check["okta-admin-console-session-idle"] == {"manual"}
