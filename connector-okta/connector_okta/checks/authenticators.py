@@ -178,7 +178,9 @@ def _enrollment(p: Json) -> dict[str, str | None]:
     return out
 
 
-def _per_enroll_policy(ctx: CheckContext, judge: Callable[[Json, dict[str, str | None], dict], dict]) -> Iterator[dict]:
+def _per_enroll_policy(
+    ctx: CheckContext, judge: Callable[[Json, dict[str, str | None], dict], dict]
+) -> Iterator[dict]:
     """``judge(policy, enrollment, evidence)`` for every ACTIVE enrollment policy (MFA_ENROLL) that lists
     authenticators; ``unknown`` when there is no such policy, or for a policy that lists none."""
     pols = active_policies(ctx, "MFA_ENROLL")

@@ -35,7 +35,9 @@ def token_network(ctx: CheckContext) -> Iterator[dict]:
                          f"(connection {conn or 'not set'}).", ev, [user_ref(str(t.get("userId")))])
 
 
-def _owner_roles(ctx: CheckContext, uid: str, admins: set[str] | None) -> tuple[list[str] | None, str | None]:
+def _owner_roles(
+    ctx: CheckContext, uid: str, admins: set[str] | None
+) -> tuple[list[str] | None, str | None]:
     """``(role types, None)`` of a token owner, or ``(None, why)``; ``admins``: every admin's id, when that list
     was read in full (an owner not in it has no role, so nothing is fetched)."""
     if not uid:
