@@ -175,6 +175,7 @@ class SyncRun:
         self.org: dict[str, Any] = {}
         self.pipeline: str | None = None
         self.outcomes: dict[str, Outcome] = {}
+        self.admin_ids: set[Any] | None = None  # ids listed by admin_users, once it is read
         self.engine: Any = None
         self.engine_streams: set[str] = set()
         self.results = ResultPacker()  # packed as emitted (memory stays flat), for the next sync's STATE
@@ -483,13 +484,37 @@ class SyncRun:
             yield from self.progress(res.name, outcome.count, force=True)
         yield from self.finish_collection(res, outcome)
 
+    def enrich_user(self, user: dict[str, Any], records: list[dict[str, Any]]) -> None:
+        """Add what the sync knows of a user to its asset record: an admin (listed by /iam/assignees/users) gets
+        ``enrichment.is_admin`` and, when read, its role types. Nothing is claimed of other users: the list may not
+        name admins whose role comes through a group, so "not listed" is not "not an admin"."""
+        admins = self.outcomes.get("admin_users")
+        if admins is None or admins.status != "complete":
+            return
+        if self.admin_ids is None:
+            self.admin_ids = {a.get("id") for a in admins.items if isinstance(a, dict)}
+        uid = user.get("id")
+        if uid not in self.admin_ids:
+            return
+        enrichment: dict[str, Any] = {"is_admin": True}
+        roles = self.outcomes.get("user_roles")
+        if roles is not None and roles.status == "complete":
+            enrichment["roles"] = sorted({str(r.get("type")) for r in roles.by_parent.get(uid, [])
+                                          if isinstance(r, dict) and r.get("type")})
+        for message in records:
+            if message["record"]["kind"] == "asset":
+                message["record"]["enrichment"] = enrichment
+
     def take(self, res: Resource, item: Any, outcome: Outcome, parent_id: str | None) -> Iterator[dict[str, Any]]:
         """One object read: emit it, keep or visit it."""
         if not isinstance(item, dict):
             yield messages.log("WARNING", f"{res.name}: skipped an object that is not a JSON object")
             return
         outcome.count += 1
-        yield from records_for(res, item, self.org_ref, parent_id)
+        records = records_for(res, item, self.org_ref, parent_id)
+        if res.name == "users":
+            self.enrich_user(item, records)
+        yield from records
         if res.name in ("users", "groups", "devices"):
             self.high_water.see(res.name, item.get("lastUpdated"))
             if res.name == "groups":

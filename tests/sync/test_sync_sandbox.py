@@ -167,3 +167,18 @@ def test_classic_org_missing_admin_console_settings_gives_manual_not_unknown(san
         if r["kind"] == "check_result":
             by_check.setdefault(r["data"]["check_id"], set()).add(r["data"]["status"])
     assert by_check["okta-admin-console-session-idle"] == {"manual"}
+
+
+def test_admin_users_are_enriched_and_normalise_as_admins(sandbox, sandbox_config):
+    sb = sandbox("weak", users=40, rate_limits=None)
+    msgs = sync(super_admin_config(sb, sandbox_config))
+    direct_admins = {uid for uid, roles in sb.org.user_roles.items()
+                     if any(r.get("assignmentType", "USER") == "USER" for r in roles)}
+    users = [r for r in of(msgs, "RECORD") if r["stream"] == "users" and r["kind"] == "asset"]
+    enriched = {r["data"]["id"]: r["enrichment"] for r in users if "enrichment" in r}
+    assert direct_admins and direct_admins <= set(enriched)
+    assert all(e["is_admin"] is True and e["roles"] for e in enriched.values())
+    one = next(r for r in users if r["data"]["id"] in enriched)
+    assert plugin.connector_normalize_asset(record=one)["user"]["type_id"] == 2
+    plain = next(r for r in users if "enrichment" not in r)
+    assert plugin.connector_normalize_asset(record=plain)["user"]["type_id"] == 0  # not claimed either way
