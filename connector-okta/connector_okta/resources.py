@@ -186,7 +186,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("inline_hooks", "/api/v1/inlineHooks", "inline_hook", "okta.inlineHooks.read", "default"),
     Resource("log_streams", "/api/v1/logStreams", "log_stream", "okta.logStreams.read", "default",
              params=_p(limit="200"), admin_role="SUPER_ADMIN"),
-    Resource("behaviors", "/api/v1/behaviors", "behavior", "okta.behaviors.read", "default", pipelines=OIE),
+    # Behavior Detection exists on Classic and Identity Engine orgs alike
+    Resource("behaviors", "/api/v1/behaviors", "behavior", "okta.behaviors.read", "default"),
     Resource("device_assurances", "/api/v1/device-assurances", "device_assurance",
              "okta.deviceAssurance.read", "default", pipelines=OIE),
     # --- per-parent sub-collections of the kept ones ---

@@ -134,7 +134,7 @@ class FakeClient:
                   "inlineHooks": o.inline_hooks, "logStreams": o.log_streams, "behaviors": o.behaviors,
                   "device-assurances": o.device_assurances, "zones": o.zones, "idps": o.idps,
                   "authenticators": o.authenticators}
-        if a in ("authenticators", "behaviors", "device-assurances", "devices") and o.pipeline == "v1":
+        if a in ("authenticators", "device-assurances", "devices") and o.pipeline == "v1":
             raise FeatureNotAvailable(f"GET {path}: Identity Engine only", status=401, error_code="E0000015")
         if a in simple and b is None:
             return list(simple[a])

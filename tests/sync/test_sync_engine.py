@@ -165,8 +165,9 @@ def test_classic_org(run_fake, fakes):
     org = fakes.make_org(pipeline="v1")
     msgs, client, engine = run_fake(org)
     finals = final_statuses(msgs)
-    for name in ("authenticators", "behaviors", "device_assurances", "devices", "policy_mappings"):
+    for name in ("authenticators", "device_assurances", "devices", "policy_mappings"):
         assert finals[name]["status"] == "SKIPPED" and engine.collections[name].status == "not_applicable", name
+    assert finals["behaviors"]["status"] == "COMPLETE"
     assert finals["org_factors"]["status"] == "COMPLETE" and finals["org_factors"]["count"] == 1
     assert not any(p.startswith("/api/v1/authenticators") for p in client.requests)
     assert status_of(msgs)["status"] == "succeeded"

@@ -66,8 +66,9 @@ def test_full_user_listing_includes_deprovisioned():
 
 def test_pipelines_and_modes():
     assert BY_NAME["org_factors"].pipelines == {"v1"}
-    for name in ("authenticators", "behaviors", "device_assurances", "devices", "policy_mappings"):
+    for name in ("authenticators", "device_assurances", "devices", "policy_mappings"):
         assert BY_NAME[name].pipelines == {"idx"}, name
+    assert BY_NAME["behaviors"].pipelines == {"idx", "v1"}  # Behavior Detection is on Classic too
     for name in ("users", "app_users", "group_members", "devices"):
         assert BY_NAME[name].mode == "streamed", name
     for name in ("user_roles", "policy_rules", "app_groups", "group_roles"):
