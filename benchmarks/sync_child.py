@@ -125,6 +125,8 @@ def run_host(job: dict[str, Any]) -> dict[str, Any]:
         timings = {name: timed_ms(fn) for name, fn in queries.items()}
         out = {
             "sync_status": record.status,
+            "sync_message": getattr(record, "message", None),
+            "sync_errors": (getattr(record, "errors", None) or [])[:5],
             "sync_seconds": round(sync_seconds, 3),
             "assets_stored": sum(counts.values()),
             "assets_by_type": counts,

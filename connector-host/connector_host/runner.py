@@ -346,7 +346,11 @@ class Runner:
         message = redactor.text(st.final.get("message")) if isinstance(st.final.get("message"), str) else None
         if status == "succeeded":
             problems = []
-            incomplete = sorted(s for s, v in st.stream_status.items() if v.get("status") == "INCOMPLETE")
+            # a stream the connector stopped at its configured per-object budget (error_kind "budget") is its
+            # deliberate choice and does not taint a succeeded sync; its assets are still never marked gone,
+            # since gone-marking only covers streams reported COMPLETE
+            incomplete = sorted(s for s, v in st.stream_status.items()
+                                if v.get("status") == "INCOMPLETE" and v.get("error_kind") != "budget")
             if incomplete:
                 problems.append(f"streams incomplete: {', '.join(incomplete)}")
             if st.tainted_streams:

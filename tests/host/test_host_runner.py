@@ -55,6 +55,22 @@ def test_connector_claiming_success_with_incomplete_stream_is_downgraded(runner,
     assert r.status == "partial" and "streams incomplete: groups" in r.message
 
 
+def test_a_stream_cut_by_the_connectors_budget_does_not_downgrade_nor_lose_assets(runner, store, fake_org,
+                                                                                    integration):
+    integration()
+    assert runner.sync("acme").status == "succeeded"
+    fake_org.users.clear()  # the budget-cut stream's objects are not re-read this time
+    fake_org.extra_messages = [{"type": "STREAM_STATUS", "stream_status": {
+        "stream": "users", "status": "INCOMPLETE", "error_kind": "budget",
+        "reason": "the fan-out budget covers 0 of 3 users"}}]
+    r = runner.sync("acme")
+    assert r.status == "succeeded", r.message
+    assert r.assets_gone == 0 and store.query_assets(type="user").total == 3  # not COMPLETE: nothing marked gone
+    fake_org.extra_messages = [{"type": "STREAM_STATUS", "stream_status": {
+        "stream": "users", "status": "INCOMPLETE", "error_kind": "transient", "reason": "503"}}]
+    assert runner.sync("acme").status == "partial"
+
+
 def test_invalid_messages_are_recorded_errors_not_crashes(runner, store, fake_org, integration):
     integration()
     fake_org.extra_messages = [
