@@ -30,7 +30,7 @@ from .store import (
     SyncInProgress,
     SyncRecord,
 )
-from .validation import format_error, validator
+from .validation import format_error, record_message_ok, validator
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +376,7 @@ class Runner:
         notify: Callable[..., None],
         logger: logging.Logger,
     ) -> None:
-        if not isinstance(msg, Mapping) or not self._message_validator.is_valid(msg):
+        if not record_message_ok(msg) and (not isinstance(msg, Mapping) or not self._message_validator.is_valid(msg)):
             st.invalid_messages += 1
             problems = (
                 [format_error(e) for e in self._message_validator.iter_errors(msg)][:3]

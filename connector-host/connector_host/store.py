@@ -99,7 +99,10 @@ CREATE TABLE IF NOT EXISTS assets (
     gone_sync_id INTEGER,
     UNIQUE (integration_id, type, uid)
 );
-CREATE INDEX IF NOT EXISTS assets_active ON assets (integration_id, type, name COLLATE NOCASE) WHERE gone_at IS NULL;
+-- The views read these indexes alone: a row's columns after ``data`` (gone_at, last_seen, ...) sit behind the
+-- raw object's overflow pages, so a filter or count that touches the table reads every raw object.
+DROP INDEX IF EXISTS assets_active;
+CREATE INDEX IF NOT EXISTS assets_live ON assets (integration_id, gone_at, type, name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS assets_by_type_name ON assets (integration_id, type, name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS assets_by_uid ON assets (uid, integration_id);
 
@@ -145,6 +148,9 @@ CREATE INDEX IF NOT EXISTS findings_by_resource ON findings (resource_uid, integ
 CREATE INDEX IF NOT EXISTS findings_by_status ON findings (integration_id, status, compliance_status, severity_id);
 CREATE INDEX IF NOT EXISTS findings_by_new ON findings (new_sync_id);
 CREATE INDEX IF NOT EXISTS findings_by_resolved ON findings (resolved_sync_id);
+CREATE INDEX IF NOT EXISTS findings_view ON findings (integration_id, status, compliance_status, severity_id,
+    check_id, resource_name, resource_type, resource_uid, title, standards, new_sync_id, resolved_sync_id,
+    first_seen, last_seen);  -- covers every filter and order of query_findings
 
 CREATE TABLE IF NOT EXISTS relationships (
     id INTEGER PRIMARY KEY,
@@ -964,10 +970,14 @@ class Store:
         }
         if order not in orders:
             raise StoreError(f"unknown order {order!r}; use one of {', '.join(orders)}")
-        base = f"FROM findings f JOIN integrations i ON i.id = f.integration_id{clause}"
+        # Filter, count and order on the covering index alone, then read the page's rows (without the raw
+        # finding, which the list does not show).
+        base = f"FROM findings f INDEXED BY findings_view{clause}"
         total = self._q(f"SELECT COUNT(*) {base}", params)[0][0]
         rows = self._q(
-            f"SELECT f.*, i.name AS integration {base} ORDER BY {orders[order]} LIMIT ? OFFSET ?",
+            f"SELECT {_FINDING_LIST_COLUMNS}, i.name AS integration FROM findings f"
+            f" JOIN integrations i ON i.id = f.integration_id"
+            f" WHERE f.id IN (SELECT f.id {base} ORDER BY {orders[order]} LIMIT ? OFFSET ?) ORDER BY {orders[order]}",
             (*params, limit, offset),
         )
         return Page([self._finding_row(r, full=False) for r in rows], total, limit, offset)
@@ -1023,12 +1033,13 @@ class Store:
         clause = " AND ".join(where)
         by_status = {
             r[0]: r[1]
-            for r in self._q(f"SELECT compliance_status, COUNT(*) FROM findings f WHERE {clause} GROUP BY 1", params)
+            for r in self._q(f"SELECT compliance_status, COUNT(*) FROM findings f INDEXED BY findings_view WHERE {clause} GROUP BY 1", params)
         }
         by_sev = {
             SEVERITIES.get(r[0], "other"): r[1]
             for r in self._q(
-                f"SELECT severity_id, COUNT(*) FROM findings f WHERE {clause} AND compliance_status IN {_FAILING_SQL}"
+                f"SELECT severity_id, COUNT(*) FROM findings f INDEXED BY findings_view WHERE {clause}"
+                f" AND compliance_status IN {_FAILING_SQL}"
                 " GROUP BY 1 ORDER BY 1 DESC",
                 params,
             )
@@ -1066,14 +1077,17 @@ class Store:
                 where.append("(a.name LIKE ? OR a.uid = ?)")
             params.extend([f"%{search}%", search])
         clause = (" WHERE " + " AND ".join(where)) if where else ""
-        base = f"FROM assets a JOIN integrations i ON i.id = a.integration_id{clause}"
+        # Filter, count and order on an index alone (assets_live, assets_by_type_name or the name search), then
+        # read the page's rows: their columns after ``data`` would otherwise cost every raw object's pages.
+        order_by = "ORDER BY a.type, a.name COLLATE NOCASE, a.id"
         rows = self._q(
             f"SELECT a.id, a.type, a.uid, a.name, a.class_uid, a.stream, a.first_seen, a.last_seen, a.gone_at,"
-            f" a.first_sync_id, a.last_sync_id, i.name AS integration {base}"
-            " ORDER BY a.type, a.name COLLATE NOCASE, a.id LIMIT ? OFFSET ?",
+            f" a.first_sync_id, a.last_sync_id, i.name AS integration"
+            f" FROM assets a JOIN integrations i ON i.id = a.integration_id"
+            f" WHERE a.id IN (SELECT a.id FROM assets a{clause} {order_by} LIMIT ? OFFSET ?) {order_by}",
             (*params, limit, offset),
         )
-        total = self._q(f"SELECT COUNT(*) {base}", params)[0][0] if count else -1
+        total = self._q(f"SELECT COUNT(*) FROM assets a{clause}", params)[0][0] if count else -1
         return Page([self._asset_row(r, full=False) for r in rows], total, limit, offset)
 
     @staticmethod
@@ -1144,6 +1158,13 @@ class Store:
 
 
 _FAILING_SQL = "('fail','warning')"
+_FINDING_LIST_COLUMNS = ", ".join(
+    f"f.{c}" for c in (
+        "id", "uid", "check_id", "title", "severity_id", "compliance_status", "status", "standards", "resource_type",
+        "resource_uid", "resource_name", "first_seen", "last_seen", "first_sync_id", "last_sync_id",
+        "failing_since", "new_sync_id", "resolved_at", "resolved_sync_id",
+    )
+)
 
 
 _SEVERITY_CHOICES = ("critical", "high", "medium", "low", "informational", "unknown")

@@ -1,0 +1,171 @@
+"""The host at scale: one sync of a generated org through the runner into a fresh store, then the views, timed.
+
+    .venv/bin/python benchmarks/host_views.py                       # 100,000 users, sandbox without limits
+    .venv/bin/python benchmarks/host_views.py --users 10000
+    .venv/bin/python benchmarks/host_views.py --keep /tmp/hv.db     # keep the store to re-time the views
+    .venv/bin/python benchmarks/host_views.py --db /tmp/hv.db       # only time the views of a kept store
+
+The sandbox (``weak`` scenario, seed 1, no rate limits) runs in a process of its own (``sandbox_proc.py``).
+It prints the sync's wall time, how many messages went through the full JSON Schema validator and the time
+that took (RECORD messages the runner's fast check accepts skip it), the store's apply (``finish_sync``) time,
+and each view's median of 5 runs in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+VIEW_TARGET_MS = 100.0
+
+
+def timed_ms(fn: Callable[[], Any], repeat: int = 5) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return round(sorted(samples)[len(samples) // 2], 2)
+
+
+def views(store: Any, integ: str) -> dict[str, Callable[[], Any]]:
+    """The queries behind the host's views (CLI and web), as a user would filter them."""
+    return {
+        "findings: default (active)": lambda: store.query_findings(integ, limit=50),
+        "findings: status=fail, severity=high": lambda: store.query_findings(integ, status="fail", severity="high",
+                                                                           limit=50),
+        "findings: check + status": lambda: store.query_findings(integ, check="okta-user-inactive", status="fail",
+                                                                limit=50),
+        "findings: search": lambda: store.query_findings(integ, search="password", limit=50),
+        "findings: new": lambda: store.query_findings(integ, new=True, limit=50),
+        "findings summary": lambda: store.findings_summary(integ),
+        "assets: all": lambda: store.query_assets(integ, limit=50),
+        "assets: type=user": lambda: store.query_assets(integ, type="user", limit=50),
+        "assets: type=user, page 100": lambda: store.query_assets(integ, type="user", limit=50, offset=5000),
+        "assets: type=group": lambda: store.query_assets(integ, type="group", limit=50),
+        "assets: type=user, search": lambda: store.query_assets(integ, type="user", search="user9999", limit=50),
+        "assets: search all types": lambda: store.query_assets(integ, search="engineering", limit=50),
+        "asset counts by type": lambda: store.asset_counts(integ),
+        "asset detail (a group)": lambda: store.asset(store.query_assets(integ, type="group", limit=1).items[0]["id"]),
+    }
+
+
+def sync(users: int, db: Path) -> dict[str, Any]:
+    import connector_okta.plugin as plugin
+    from connector_host.loader import Registry
+    from connector_host.runner import Runner
+    from connector_host.store import Store
+    from sandbox_proc import SandboxProc
+
+    t = time.perf_counter()
+    proc = SandboxProc.start(users=users, limits=False)
+    sandbox_s = time.perf_counter() - t
+    try:
+        store = Store(db)
+        registry = Registry()
+        registry.register("okta", plugin, source="benchmark")
+        store.add_integration("bench", "okta", {
+            "org_url": proc.url, "auth": {"method": "api_token", "token": proc.token},
+            "allow_insecure_http_loopback": True, "rate_limit_share": 1.0,
+        })
+        runner = Runner(store, registry)
+        timing = {"validate_s": 0.0, "messages": 0, "finish_s": 0.0}
+        real_validator = runner._message_validator
+
+        class TimedValidator:  # counts the time the runner spends in the full validator
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real_validator, name)
+
+            def is_valid(self, msg: Any) -> bool:
+                t0 = time.perf_counter()
+                try:
+                    return real_validator.is_valid(msg)
+                finally:
+                    timing["validate_s"] += time.perf_counter() - t0
+                    timing["messages"] += 1
+
+        runner._message_validator = TimedValidator()
+        real_finish = store.finish_sync
+
+        def finish(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return real_finish(*a, **kw)
+            finally:
+                timing["finish_s"] += time.perf_counter() - t0
+
+        store.finish_sync = finish  # type: ignore[method-assign]
+        t0 = time.perf_counter()
+        record = runner.sync("bench")
+        wall = time.perf_counter() - t0
+        counts = store.asset_counts("bench")
+        store.close()
+    finally:
+        proc.stop()
+    return {
+        "users": users, "sandbox_start_s": round(sandbox_s, 1), "sync_status": record.status,
+        "sync_s": round(wall, 2), "records": record.records,
+        "full_validations": timing["messages"], "full_validation_s": round(timing["validate_s"], 2),
+        "full_validation_ms_each": round(1000 * timing["validate_s"] / max(1, timing["messages"]), 4),
+        "finish_sync_s": round(timing["finish_s"], 2), "assets": sum(counts.values()), "assets_by_type": counts,
+    }
+
+
+def time_views(db: Path) -> dict[str, float]:
+    from connector_host.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:  # a copy, so timing never changes the kept store
+        copy = Path(tmp) / "views.db"
+        shutil.copy(db, copy)
+        for suffix in ("-wal", "-shm"):
+            if Path(f"{db}{suffix}").exists():
+                shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
+        store = Store(copy)
+        try:
+            return {name: timed_ms(fn) for name, fn in views(store, "bench").items()}
+        finally:
+            store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--users", type=int, default=100_000)
+    p.add_argument("--keep", type=Path, help="keep the synced store at this path")
+    p.add_argument("--db", type=Path, help="time the views of this store (from --keep) without syncing")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = p.parse_args(argv)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or args.keep or Path(tmp) / "host.db"
+        if not args.db:
+            if db.exists():
+                p.error(f"{db} exists; remove it or time it with --db")
+            out["sync"] = sync(args.users, db)
+        out["views_ms"] = time_views(db)
+    out["max_view_ms"] = max(out["views_ms"].values())
+    out["target_met"] = out["max_view_ms"] < VIEW_TARGET_MS
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    if "sync" in out:
+        for k, v in out["sync"].items():
+            print(f"{k:28} {v}")
+    for name, ms in out["views_ms"].items():
+        print(f"{name:40} {ms:9.2f} ms")
+    print(f"slowest view {out['max_view_ms']:.2f} ms: target (< {VIEW_TARGET_MS:.0f} ms) "
+          f"{'met' if out['target_met'] else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
