@@ -25,17 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sync_child import timed_ms  # noqa: E402  (median of repeated runs after a warm-up)
+
 VIEW_TARGET_MS = 100.0
-
-
-def timed_ms(fn: Callable[[], Any], repeat: int = 5) -> float:
-    fn()  # warm
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return round(sorted(samples)[len(samples) // 2], 2)
 
 
 def views(store: Any, integ: str) -> dict[str, Callable[[], Any]]:
