@@ -103,9 +103,6 @@ class PermissionDenied(OktaError):
         self.reason = reason
 
 
-# An alias under the name docs/internals.md uses.
-PermissionError_ = PermissionDenied
-
 
 class FeatureNotAvailable(_KindError):
     """The org lacks the feature (E0000015, or an Identity Engine path on a Classic org)."""
