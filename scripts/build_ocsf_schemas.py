@@ -1,4 +1,4 @@
-"""Compile the OCSF 1.6.0 class schemas we validate against into connector_host's package data.
+"""Compile the OCSF 1.6.0 class schemas we validate against into the repository's schemas/.
 
 Usage: python scripts/build_ocsf_schemas.py [OCSF_SOURCE_DIR]
 (default: ../shared/reference/ocsf-1.6.0 next to the repository). Re-run after changing
@@ -15,7 +15,7 @@ from connector_host.ocsf import SCHEMA_DIR, build_class_schemas
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "reference" / "ocsf-1.6.0"
-OUT = REPO / "connector-host" / "connector_host" / "schemas" / SCHEMA_DIR
+OUT = REPO / "schemas" / SCHEMA_DIR
 
 
 def main(argv: list[str]) -> int:

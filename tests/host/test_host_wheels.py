@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_wheels_in_a_fresh_venv_load_the_connector_and_run_the_demo(tmp_path):
     wheels = tmp_path / "wheels"
-    for project in ("connector-host", "connector-okta", "okta-sandbox"):
+    for project in ("host", ".", "sandbox"):
         subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(wheels), str(ROOT / project)],
                        check=True, capture_output=True, timeout=300)
     venv = tmp_path / "venv"

@@ -13,7 +13,7 @@ import pytest
 from connector_okta.fanout import parallel_pages
 from connector_okta.resources import NAMES
 
-SCHEMA = Path(__file__).resolve().parents[2] / "connector-host" / "connector_host" / "schemas" / "sync_message.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "sync_message.schema.json"
 
 
 def by_type(msgs, kind):

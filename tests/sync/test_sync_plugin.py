@@ -11,7 +11,7 @@ import pytest
 from connector_okta import plugin
 from connector_okta.resources import NAMES, SCOPES
 
-HOST_SCHEMAS = Path(__file__).resolve().parents[2] / "connector-host" / "connector_host" / "schemas"
+HOST_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 @pytest.fixture

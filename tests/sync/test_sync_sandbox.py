@@ -12,7 +12,7 @@ from connector_okta.resources import BY_NAME, NAMES
 
 pytest.importorskip("okta_sandbox.generator")
 
-SCHEMA = Path(__file__).resolve().parents[2] / "connector-host" / "connector_host" / "schemas" / "sync_message.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "sync_message.schema.json"
 
 
 def super_admin_config(sb, sandbox_config):

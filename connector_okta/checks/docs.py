@@ -12,7 +12,7 @@ from .catalog import STIG, load_catalog
 
 HEADER = """# Posture checks
 
-Generated from `connector-okta/connector_okta/checks/catalog.toml` by `python scripts/gen_checks_doc.py`;
+Generated from `connector_okta/checks/catalog.toml` by `python scripts/gen_checks_doc.py`;
 do not edit by hand (a test compares this file with the generator's output).
 
 Statuses: `pass`, `warning`, `fail`, `manual` (the API cannot answer: the result says where to look in the Admin
