@@ -27,10 +27,10 @@ def start_commands() -> list[str]:
 
 
 def test_connector_host_is_installed_before_the_test_extra_that_needs_it() -> None:
-    assert '"connector-host' in TEMPLATE_PYPROJECT.read_text()  # the rendered project's [test] extra needs it
+    assert '"connector-host[conformance]' in TEMPLATE_PYPROJECT.read_text()  # the rendered project's [test] extra needs it
     commands = start_commands()
     extra = next(i for i, c in enumerate(commands) if "-e '.[test]'" in c)
-    host = [i for i, c in enumerate(commands) if c.startswith("pip install") and "./connector-host" in c.split()]
+    host = [i for i, c in enumerate(commands) if c.startswith("pip install") and "'./host[conformance]'" in c.split()]
     assert host and host[0] < extra, commands
 
 
