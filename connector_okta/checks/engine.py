@@ -20,7 +20,7 @@ import copy
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from . import registry
+from . import implementations, registry
 from .catalog import FANOUT_ONLY, STREAMED, load_catalog
 from .context import CheckContext, Collection, Fanout, OrgInfo, error_reason
 from .results import org_res, result
@@ -48,7 +48,7 @@ class CheckEngine:
         self.profile = profile
         self.overrides = overrides or {}
         self.org = org
-        registry.load_all()
+        implementations.load_all()
         self._meta = {c["id"]: self._apply_overrides(c) for c in load_catalog()}
         self._collections: dict[str, Collection] = {}
         self._visited: dict[str, int] = {}

@@ -1,6 +1,7 @@
 """The check registry: ``@check`` for org-level checks, ``@stream_check`` for checks fed one streamed object at a time.
 
 Metadata (title, severity, collections, thresholds...) lives in ``catalog.toml``; the code only says how to judge.
+The check modules import this one; :func:`.implementations.load_all` imports them, so the tables are filled.
 """
 
 from __future__ import annotations
@@ -37,21 +38,4 @@ def stream_check(check_id: str, stream: str) -> Callable[[type], type]:
         return cls
 
     return deco
-
-
-def load_all() -> None:
-    """Import every check module so the decorators run."""
-    from . import (  # noqa: F401
-        access,
-        admins,
-        apps,
-        authenticators,
-        idps,
-        network,
-        orgwide,
-        password,
-        session,
-        tokens,
-        users,
-    )
 

@@ -10,152 +10,37 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, Redactor, SecretError, mask_config
+from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, SecretError, mask_config
+from .console import (
+    EXIT_BUSY,
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    SYNC_EXIT,
+    CliError,
+    Output,
+    ProgressDisplay,
+    history_table,
+    ts,
+)
+from .demo import add_demo_parser, run_demo
 from .facade import Connector
 from .loader import Registry, UnknownConnector, load_connectors
-from .runner import ConfigProblem, ProgressEvent, Runner
+from .runner import ConfigProblem, Runner, active_redactors, redact_log_record
+from .scheduler import Scheduler
 from .service import ConfigInputError, build_config, check_config, interval_for
 from .store import NotFound, Store, StoreError, SyncInProgress, SyncRecord, default_store_path
+from .web.serve import add_serve_parser, run_serve
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-EXIT_BUSY = 4
-EXIT_NOT_FOUND = 5
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0    ok (the sync succeeded, the connection test passed, the view was shown)
-  1    a sync or connection test failed
-  2    usage or configuration error (bad arguments, invalid config, missing secret, unknown connector)
-  3    the sync was partial (some collections could not be read; nothing was marked gone or resolved)
-  4    another sync of this integration is running
-  5    not found (integration, finding or asset)
-  130  interrupted (Ctrl-C)
-
-environment:
-  CONNECTOR_HOST_STORE              the store file (default: %s)
-  CONNECTOR_HOST_SECRET_KEY         Fernet key to encrypt secrets at rest (create one: connector-host secret-key)
-  CONNECTOR_HOST_SECRET_KEY_FILE    file holding that key
-  CONNECTOR_HOST_CONNECTORS         load only these connector ids (comma-separated)
-  CONNECTOR_HOST_BLOCK_CONNECTORS   never load these connector ids
-"""
-
-SYNC_EXIT = {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
 log = logging.getLogger("connector_host")
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_USAGE):
-        super().__init__(message)
-        self.code = code
-
-
-# --------------------------------------------------------------------------------------------- output
-
-
-class Output:
-    """Writes views to stdout (text or JSON) with every known secret redacted."""
-
-    def __init__(self, stdout: TextIO, stderr: TextIO, as_json: bool):
-        self.stdout = stdout
-        self.stderr = stderr
-        self.as_json = as_json
-        self.redactor = Redactor()
-
-    def redact_with(self, redactor: Redactor) -> None:
-        self.redactor = redactor
-
-    def json(self, obj: Any) -> None:
-        self.stdout.write(self.redactor.text(json.dumps(obj, indent=2, sort_keys=False, default=str)) + "\n")
-
-    def line(self, text: str = "") -> None:
-        self.stdout.write(self.redactor.text(text) + "\n")
-
-    def err(self, text: str) -> None:
-        self.stderr.write(self.redactor.text(text) + "\n")
-
-    def table(self, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
-        cells = [[_cell(c) for c in row] for row in rows]
-        widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-        for r in cells:
-            self.line("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 70 else text[:67] + "..."
-
-
-def ts(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + "Z"
-
-
-def _dur(record: SyncRecord) -> str:
-    d = record.duration_seconds
-    return "-" if d is None else f"{d:.1f}s"
-
-
-class ProgressDisplay:
-    """One status line on stderr, rewritten in place (records per collection, requests, rate-limit waits), and a
-    line for each collection that ends INCOMPLETE or SKIPPED; silent when stderr is not a terminal."""
-
-    def __init__(self, stream: TextIO, enabled: bool | None = None, width: int | None = None):
-        self.stream = stream
-        self.enabled = stream.isatty() if enabled is None else enabled
-        self.width = width or max(40, shutil.get_terminal_size((100, 20)).columns - 1)
-        self._last = 0.0
-        self._shown = 0
-
-    def _clear(self) -> None:
-        if self._shown:
-            self.stream.write("\r" + " " * self._shown + "\r")
-            self._shown = 0
-
-    def __call__(self, event: ProgressEvent) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if event.kind == "done":
-            self._clear()
-            self.stream.flush()
-            return
-        if event.kind == "stream" and event.message:
-            self._clear()
-            self.stream.write(event.message[: self.width] + "\n")
-        elif event.kind != "progress" or now - self._last < 0.2:
-            return
-        self._last = now
-        head = f"syncing {event.integration}: "
-        tail = f" | {event.requests:,} requests" if event.requests else ""
-        if event.rate_limit_wait_seconds:
-            tail += f" | rate-limit wait {event.rate_limit_wait_seconds:.1f}s"
-        room = self.width - len(head) - len(tail)
-        parts: list[str] = []
-        for name, n in reversed(list(event.counts.items())):  # the latest collections first
-            part = f"{name} {n:,}"
-            if sum(len(p) + 3 for p in parts) + len(part) > room:
-                break
-            parts.insert(0, part)
-        text = (head + (" · ".join(parts) or "starting") + tail)[: self.width]
-        self._clear()
-        self.stream.write(text)
-        self._shown = len(text)
-        self.stream.flush()
 
 
 # --------------------------------------------------------------------------------------------- config input
@@ -430,13 +315,7 @@ class App:
             self.out.line(f"  ... {len(record.errors) - 20} more errors (see `history --json`)")
 
     def _history_table(self, records: Sequence[SyncRecord]) -> None:
-        self.out.table(
-            [(r.id, r.integration, ts(r.started_at), _dur(r), r.status, r.sync_mode, r.records, r.assets_seen,
-              r.findings_seen, r.findings_new, r.findings_resolved, r.assets_gone, r.api_requests, len(r.errors))
-             for r in records],
-            ["SYNC", "INTEGRATION", "STARTED", "TOOK", "STATUS", "MODE", "RECORDS", "ASSETS", "FINDINGS",
-             "NEW", "RESOLVED", "GONE", "REQUESTS", "ERRORS"],
-        )
+        history_table(self.out, records)
 
     def cmd_history(self) -> int:
         records = self.store.history(self.args.name, limit=self.args.limit)
@@ -455,8 +334,6 @@ class App:
         return EXIT_OK
 
     def cmd_schedule(self) -> int:
-        from .scheduler import Scheduler
-
         runner = self.runner()
         sched = Scheduler(self.store, runner, max_workers=self.args.workers,
                           progress=ProgressDisplay(self.out.stderr) if self.args.workers == 1 else None)
@@ -570,13 +447,9 @@ class App:
         return EXIT_OK
 
     def cmd_demo(self) -> int:
-        from .demo import run_demo
-
         return run_demo(self)
 
     def cmd_serve(self) -> int:
-        from .web.serve import run_serve
-
         return run_serve(self)
 
 
@@ -692,13 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd("secret-key", f"print a new key for {ENV_SECRET_KEY} (encrypts secrets at rest)")
 
-    d = cmd("demo", "sync a generated sandbox Okta org end to end and print the results")
-    d.add_argument("--users", type=int, default=200, help="users in the sandbox org (default 200)")
-    d.add_argument("--scenario", default="weak", help="sandbox scenario (default weak)")
-    d.add_argument("--top", type=int, default=10, help="top findings to print")
-
-    from .web.serve import add_serve_parser
-
+    add_demo_parser(cmd)
     add_serve_parser(cmd)
     return p
 
@@ -729,8 +596,6 @@ def _configure_logging(verbosity: int, stderr: TextIO) -> Callable[[], None]:
 
 
 def _redact_active(record: logging.LogRecord) -> bool:
-    from .runner import active_redactors, redact_log_record
-
     redact_log_record(record, active_redactors())
     return True
 

@@ -8,25 +8,42 @@ severity, the top findings and the asset counts by type.
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from .config_secrets import env_ref
+from .console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    SYNC_EXIT,
+    CliError,
+    CommandContext,
+    ProgressDisplay,
+    history_table,
+    ts,
+)
+from .runner import Runner
 from .store import Store
-
-if TYPE_CHECKING:
-    from .cli import App
 
 DEMO_TOKEN_ENV = "CONNECTOR_HOST_DEMO_OKTA_TOKEN"
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "informational", "unknown", "other", "fatal")
 
 
-def run_demo(app: App) -> int:
-    from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SYNC_EXIT, CliError, ProgressDisplay, ts
-    from .runner import Runner
+def add_demo_parser(cmd: Callable[[str, str], argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Register ``demo`` with the CLI's subcommand factory."""
+    d = cmd("demo", "sync a generated sandbox Okta org end to end and print the results")
+    d.add_argument("--users", type=int, default=200, help="users in the sandbox org (default 200)")
+    d.add_argument("--scenario", default="weak", help="sandbox scenario (default weak)")
+    d.add_argument("--top", type=int, default=10, help="top findings to print")
+    return d
 
+
+def run_demo(app: CommandContext) -> int:
     out, args = app.out, app.args
     try:
         from okta_sandbox.generator import generate
@@ -81,7 +98,7 @@ def run_demo(app: App) -> int:
         else:
             out.line("")
             out.line("History")
-            app._history_table([record])
+            history_table(out, [record])
             if record.message:
                 out.line(f"  {record.message}")
             out.line("")

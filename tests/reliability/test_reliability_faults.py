@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("okta_sandbox.generator")
 
+from connector_okta.checks import implementations as check_implementations  # noqa: E402
 from connector_okta.checks import registry as check_registry  # noqa: E402
 from connector_okta.checks.engine import catalog  # noqa: E402
 from okta_sandbox.faults import Fault, Faults  # noqa: E402
@@ -125,7 +126,7 @@ def required_collections() -> dict[str, set[str]]:
 def assert_no_false_pass(msgs: list[dict[str, Any]], hit: set[str]) -> None:
     """No check reports ``pass`` when a collection it needs was hit by the fault, except a stream check's
     verdict on one object it did read."""
-    check_registry.load_all()
+    check_implementations.load_all()
     needs = required_collections()
     read = asset_uids(msgs)
     for r in check_results(msgs):

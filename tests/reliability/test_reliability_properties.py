@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 pytest.importorskip("okta_sandbox.generator")
 
 from connector_host import ocsf  # noqa: E402
+from connector_okta.checks import implementations as check_implementations  # noqa: E402
 from connector_okta.checks import registry as check_registry  # noqa: E402
 from connector_okta.checks.catalog import FANOUT_ONLY, STREAMED  # noqa: E402
 from connector_okta.checks.context import BudgetExhausted, Collection, OrgInfo  # noqa: E402
@@ -193,7 +194,7 @@ class OddFanout:
 def test_check_engine_never_raises_and_never_passes_on_missing_data(seeds, assert_valid, seed, rate, profile,
                                                                     pipeline):
     rnd = random.Random(seed)  # one drawn seed drives every mutation (hypothesis' own buffer stays small)
-    check_registry.load_all()
+    check_implementations.load_all()
     needs = {c["id"]: set(c.get("collections") or ()) for c in catalog()}
     samples = [i for c in seeds["collections"].values() for i in c.items[:3]]
     engine = CheckEngine(profile, {}, org=OrgInfo(id="00oPROPERTY", name="acme.okta.com", url="https://acme.okta.com",

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..store import NotFound, StoreError, SyncInProgress
 from . import actions, queries
 from .actions import ActionError, Host
-from .views import PAGE_SIZE, finding_detail, finding_filters, relationship_groups
+from .presentation import PAGE_SIZE, finding_detail, finding_filters, relationship_groups
 
 api = Blueprint("api", __name__)
 

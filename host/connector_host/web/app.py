@@ -11,23 +11,25 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
-from werkzeug.security import check_password_hash
 
 from ..loader import Registry
 from ..runner import Runner
 from ..store import Store
 from .actions import Host
+from .api import api
+from .auth import require_login
 from .jobs import SyncJobs
+from .store_threads import release_thread_connection
+from .views import pages
 
 log = logging.getLogger(__name__)
 
@@ -71,26 +73,13 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["connector_host"] = Host(store, registry, runner, jobs, env)
-    app.extensions["connector_host_password"] = password_hash
     CSRFProtect(app)
-
-    from .api import api
-    from .views import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
     app.jinja_env.filters.update(_filters())
     app.jinja_env.globals["login_required"] = password_hash is not None
-
-    @app.before_request
-    def require_login() -> Any:
-        if password_hash is None or request.endpoint in ("static", "pages.login"):
-            return None
-        if session.get("user") == "admin":
-            return None
-        if request.path.startswith("/api/"):
-            return jsonify(error="login required", status=401), 401
-        return redirect(url_for("pages.login", next=request.full_path if request.method == "GET" else None))
+    require_login(app, password_hash)
 
     @app.after_request
     def headers(resp: Any) -> Any:
@@ -121,36 +110,6 @@ def create_app(
         return render_template("error.html", title=f"{e.code} {e.name}", message=e.description), e.code
 
     return app
-
-
-def release_thread_connection(store: Store) -> None:
-    """Close the store connection of the calling thread.
-
-    The store keeps one SQLite connection per thread; the web server runs each request on a new thread, so
-    without this every request would leave a connection (and its file descriptors) open until shutdown.
-    """
-    release = getattr(store, "release_thread_connection", None)
-    if callable(release):
-        release()
-        return
-    local = getattr(store, "_local", None)
-    conn = getattr(local, "conn", None)
-    if conn is None:
-        return
-    with store._conns_lock:
-        if conn in store._conns:
-            store._conns.remove(conn)
-    local.conn = None
-    conn.close()
-
-
-def check_password(app: Flask, password: str) -> bool:
-    hashed = app.extensions.get("connector_host_password")
-    if not hashed or not password:
-        # compare anyway so timing does not tell whether a password is configured
-        hmac.compare_digest("x", "y")
-        return False
-    return check_password_hash(hashed, password)
 
 
 def _filters() -> dict[str, Any]:

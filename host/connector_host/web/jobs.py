@@ -13,6 +13,7 @@ from typing import Any
 
 from ..runner import ProgressEvent, Runner
 from ..store import Integration, SyncInProgress
+from .store_threads import release_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,6 @@ class SyncJobs:
             log.exception("sync of integration %s could not run", integ.name)
             error = f"the sync could not run ({type(e).__name__}); see the host's log"
         finally:
-            from .app import release_thread_connection
-
             release_thread_connection(self.runner.store)
         with self._lock:
             live = self._live.setdefault(integ.id, {})

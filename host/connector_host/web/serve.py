@@ -17,12 +17,10 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE
-
-if TYPE_CHECKING:
-    from ..cli import App
+from ..console import EXIT_OK, EXIT_USAGE, CliError, CommandContext
 
 ENV_PASSWORD = "CONNECTOR_HOST_WEB_PASSWORD"
 log = logging.getLogger(__name__)
@@ -85,11 +83,10 @@ def secret_env(store_path: Path, env: dict[str, str]) -> tuple[dict[str, str], s
     return {**env, ENV_SECRET_KEY_FILE: str(key_file)}, notice
 
 
-def run_serve(app: App) -> int:
+def run_serve(app: CommandContext) -> int:
     from werkzeug.security import generate_password_hash
     from werkzeug.serving import make_server
 
-    from ..cli import EXIT_OK, EXIT_USAGE, CliError
     from ..runner import Runner
     from ..scheduler import Scheduler
     from .app import create_app
