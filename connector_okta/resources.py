@@ -57,13 +57,14 @@ class End:
     """One end of a relationship edge: an object type and where its uid comes from.
 
     ``source`` is ``"item"`` (the object read), ``"parent"`` (the object the sub-collection hangs off),
-    ``"const"`` (``field`` is the uid itself).
+    ``"self"`` (the asset uid of the object read, :func:`connector_okta.identity.asset_uid`: its id, scoped by its
+    principal for role assignments).
     ``field`` is a dotted path into that object (``"id"``, ``"userId"``, ``"_links.application.href"``); a value
     that is a URL contributes its last path segment.
     """
 
     type: str
-    source: Literal["item", "parent"] = "item"
+    source: Literal["item", "parent", "self"] = "item"
     field: str = "id"
     many: bool = False  # the field holds a list of ids (or URLs): one edge per element
 
@@ -104,6 +105,10 @@ class Resource:
     # streamed sub-collections: the key under which the check engine's visit() sees the parent id
     # (a shallow copy of the object gets it; the emitted record is the object as served)
     visit_parent_key: str | None = None
+    # role assignments: the principal type ("user", "group") they are listed under. Their ids are unique only per
+    # principal (a standard role's id is derived from its type), so the asset uid is scoped by the principal
+    # (connector_okta.identity; docs/schema.md "Asset identity"). None: the object's own id is unique in the org.
+    principal: str | None = None
     note: str = ""
 
     def variants_for(self, pipeline: str | None) -> list[dict[str, Any]]:
@@ -192,8 +197,8 @@ RESOURCES: tuple[Resource, ...] = (
              "okta.deviceAssurance.read", "default", pipelines=OIE),
     # --- per-parent sub-collections of the kept ones ---
     Resource("user_roles", "/api/v1/users/{parent_id}/roles", "role_assignment", "okta.roles.read", "users",
-             parent="admin_users", by_parent=True, emit="both", admin_role="SUPER_ADMIN",
-             relation=Relation("has_role", End("user", "parent"), End("role_assignment"),
+             parent="admin_users", by_parent=True, emit="both", admin_role="SUPER_ADMIN", principal="user",
+             relation=Relation("has_role", End("user", "parent"), End("role_assignment", "self"),
                                ("type", "label", "assignmentType", "status"))),
     Resource("policy_rules", "/api/v1/policies/{parent_id}/rules", "policy_rule", "okta.policies.read",
              "default", parent="policies", by_parent=True, emit="both",
@@ -223,7 +228,8 @@ RESOURCES: tuple[Resource, ...] = (
              phase="stream"),
     Resource("group_roles", "/api/v1/groups/{parent_id}/roles", "role_assignment", "okta.roles.read", "groups",
              parent="groups", by_parent=True, emit="both", fanout=True, phase="stream", admin_role="SUPER_ADMIN",
-             relation=Relation("has_role", End("group", "parent"), End("role_assignment"),
+             principal="group",
+             relation=Relation("has_role", End("group", "parent"), End("role_assignment", "self"),
                                ("type", "label", "assignmentType", "status")),
              note="one request per group, within the fan-out budget: incomplete (with why) when it runs out"),
     Resource("app_users", "/api/v1/apps/{parent_id}/users", None, "okta.apps.read", "apps",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..identity import IdentityError, asset_uid
 from .common import (
     CONNECTOR_ID,
     NormalizationError,
@@ -88,8 +89,9 @@ def normalize_asset(record: Mapping[str, Any]) -> dict[str, Any] | None:
     kind = kind_for_stream(stream)
     data = record.get("data")
     obj = data if isinstance(data, Mapping) else {}
-    uid = _asset_uid(kind, obj, org_uid)
-    name = _asset_name(stream, obj) or uid
+    parent = as_dict(record.get("parent"))
+    uid = _asset_uid(kind, obj, org_uid, as_uid(parent.get("uid")))
+    name = _asset_name(stream, obj) or as_uid(obj.get("id")) or uid
     class_uid = CLASS_BY_STREAM.get(stream, 5023)
 
     event = base_event(record, class_uid=class_uid, activity_id=COLLECT, org_uid=org_uid, org_name=org_name)
@@ -114,7 +116,6 @@ def normalize_asset(record: Mapping[str, Any]) -> dict[str, Any] | None:
     status = as_str(obj.get("status"))
     if status is not None:
         source["status"] = status
-    parent = as_dict(record.get("parent"))
     if as_uid(parent.get("uid")) is not None:
         source["parent"] = {"type": as_str(parent.get("type")), "uid": as_uid(parent.get("uid"))}
 
@@ -138,8 +139,8 @@ def normalize_asset(record: Mapping[str, Any]) -> dict[str, Any] | None:
 MAX_UID = 512  # the profile's limit (asset.schema.json); Okta ids are 20 characters
 
 
-def _asset_uid(kind: Kind, obj: Mapping[str, Any], org_uid: str) -> str:
-    uid = _identity(kind, obj, org_uid)
+def _asset_uid(kind: Kind, obj: Mapping[str, Any], org_uid: str, parent_uid: str | None) -> str:
+    uid = _identity(kind, obj, org_uid, parent_uid)
     if len(uid) > MAX_UID:
         raise NormalizationError(
             f"{kind.stream} object has an id of {len(uid)} characters, not an Okta id; it cannot be stored as an asset"
@@ -147,10 +148,14 @@ def _asset_uid(kind: Kind, obj: Mapping[str, Any], org_uid: str) -> str:
     return uid
 
 
-def _identity(kind: Kind, obj: Mapping[str, Any], org_uid: str) -> str:
+def _identity(kind: Kind, obj: Mapping[str, Any], org_uid: str, parent_uid: str | None) -> str:
+    """The asset uid: unique across the org (docs/schema.md, "Asset identity")."""
     uid = as_uid(obj.get("id"))
     if uid is not None:
-        return uid
+        try:
+            return asset_uid(kind.stream, uid, obj, parent_uid)  # role assignments: scoped by their principal
+        except IdentityError as e:
+            raise NormalizationError(str(e)) from None
     if kind.singleton:
         return f"{org_uid}:{kind.stream}"
     contact = as_str(obj.get("contactType"))

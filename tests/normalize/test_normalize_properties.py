@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connector_okta.identity import assignee_of, principal_of
 from connector_okta.normalize import NormalizationError, normalize_asset, normalize_finding
 from connector_okta.normalize.common import as_uid
 from connector_okta.normalize.streams import KINDS
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -37,16 +39,20 @@ orgs = st.one_of(
 emitted = st.one_of(st.just(1764345600000), st.integers(min_value=10**12, max_value=10**13), json_values)
 enrichment = st.one_of(st.none(), st.fixed_dictionaries({}, optional={
     "is_admin": json_values, "has_mfa": json_values, "groups": json_values, "roles": json_values}))
+parents = st.one_of(st.none(), st.fixed_dictionaries({"type": st.sampled_from(["user", "group", "policy"]),
+                                                      "uid": st.text(min_size=1, max_size=20)}), json_values)
 
 
 @SETTINGS
 @given(stream=streams, data=st.one_of(okta_objects, json_values), org=orgs, emitted_at=emitted,
-       enrichment=enrichment)
+       enrichment=enrichment, parent=parents)
 def test_any_okta_object_normalises_or_is_rejected_for_no_id(assert_valid, stream, data, org, emitted_at,
-                                                               enrichment):
+                                                               enrichment, parent):
     record = {"stream": stream, "kind": "asset", "org": org, "data": data, "emitted_at": emitted_at}
     if enrichment is not None:
         record["enrichment"] = enrichment
+    if parent is not None:
+        record["parent"] = parent
     try:
         event = normalize_asset(record)
     except NormalizationError as err:
@@ -54,7 +60,12 @@ def test_any_okta_object_normalises_or_is_rejected_for_no_id(assert_valid, strea
         has_id = isinstance(data, dict) and (as_uid(data.get("id")) is not None or
                                              isinstance(data.get("contactType"), str) and data["contactType"])
         singleton = any(k.stream == stream and k.singleton for k in KINDS)
-        assert org_uid is None or not (has_id or singleton), f"raised although the record has an id: {err}"
+        # a role assignment's id is unique only per principal: without one (no parent, no assignee link) it is refused
+        parent_uid = as_uid(parent.get("uid")) if isinstance(parent, dict) else None
+        no_principal = (principal_of(stream) is not None and parent_uid is None
+                        and not (isinstance(data, dict) and assignee_of(data)))
+        assert org_uid is None or not (has_id or singleton) or no_principal, \
+            f"raised although the record has an id: {err}"
         return
     assert_valid("asset", event)
     assert event["unmapped"]["source"]["raw"] == (data if data is not None else {})

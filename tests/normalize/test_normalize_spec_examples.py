@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from normalize_support import SPEC_STREAMS, make_record
+
+from connector_okta.identity import principal_of
 from connector_okta.normalize import normalize_asset
 from connector_okta.normalize.streams import CLASS_BY_STREAM
-from normalize_support import SPEC_STREAMS, make_record
+
+# the principal a role assignment list is read under (the spec's examples name none)
+SPEC_PRINCIPALS = {"user": "00uSPECprincipal0001", "group": "00gSPECprincipal0001"}
 
 
 def _uid_at_class_place(event: dict) -> str:
@@ -20,8 +25,10 @@ def _uid_at_class_place(event: dict) -> str:
 def test_spec_examples_normalise_and_validate(stream, spec_objects, assert_valid):
     examples = spec_objects[stream]
     assert examples, f"the spec has no 200 example for {stream}: the fixture paths are wrong"
+    principal = principal_of(stream)
     for where, obj in examples:
-        event = normalize_asset(make_record(stream, obj))
+        extra = {"parent": {"type": principal, "uid": SPEC_PRINCIPALS[principal]}} if principal else {}
+        event = normalize_asset(make_record(stream, obj, **extra))
         assert event is not None, where
         assert_valid("asset", event)
         assert event["class_uid"] == CLASS_BY_STREAM.get(stream, 5023), where
@@ -29,7 +36,9 @@ def test_spec_examples_normalise_and_validate(stream, spec_objects, assert_valid
         assert source["stream"] == stream
         assert source["raw"] == obj, f"{where}: the raw Okta object must be preserved unchanged"
         assert _uid_at_class_place(event) == source["uid"], where
-        if "id" in obj:
+        if "id" in obj and principal:  # role assignment ids are unique only per principal (docs/schema.md)
+            assert source["uid"].startswith(f"{principal}/{SPEC_PRINCIPALS[principal]}/role/{obj['id']}"), where
+        elif "id" in obj:
             assert source["uid"] == obj["id"], where
         assert event["metadata"]["tenant_uid"] == "00o1abcdEFGHijkl0x7"
 
