@@ -2,8 +2,13 @@
 
 ``normalize_org_url`` is syntactic (no network): ``acme-admin.okta.com/admin/dashboard`` becomes
 ``https://acme.okta.com``. ``check_host_addresses`` resolves the host and refuses private, loopback (unless the
-developer flag allows it), link-local, metadata and unspecified addresses. ``parse_well_known`` reads
+developer flag allows it), link-local, metadata and unspecified addresses, also when they hide inside an IPv6
+address (IPv4-mapped / -compatible / -translated, NAT64, 6to4, Teredo). ``parse_well_known`` reads
 ``/.well-known/okta-organization`` and refuses an answer that is not an Okta org's.
+
+``origin`` is strict: a URL whose authority holds anything but a host name or address and a port (``@``, a backslash,
+``%``, whitespace, control or non-ASCII characters), or that Python's ``urlsplit`` and urllib3's ``parse_url``
+(the parser requests connects with) read differently, has no origin, so it matches no allowed origin.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from urllib3.util import parse_url
 
 from .client.errors import ConfigError, NetworkError, UnsafeURLError
 
@@ -58,10 +65,80 @@ def is_loopback_host(host: str) -> bool:
     return bool(ip and ip.is_loopback)
 
 
-def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_loopback: bool) -> str | None:
-    """Why ``ip`` may not be connected to, or ``None`` when it may."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64_WKP = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use prefixes (/48 to /96 inside it)
+_IPV4_TRANSLATED = 0xFFFF0000  # ::ffff:0:a.b.c.d (RFC 2765 SIIT), the 96 bits above the IPv4 address
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def _v4(value: int) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+
+
+def _rfc6052(n: int, prefix_len: int) -> ipaddress.IPv4Address:
+    """The IPv4 address RFC 6052 embeds after a ``prefix_len``-bit prefix (bits 64-71 are skipped)."""
+    bits = [(n >> (127 - i)) & 1 for i in range(128)]
+    positions = [i for i in range(prefix_len, 128) if not 64 <= i < 72][:32]
+    value = 0
+    for i in positions:
+        value = (value << 1) | bits[i]
+    return ipaddress.IPv4Address(value)
+
+
+def embedded_ipv4(ip: IPAddress) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, as ``(how, address)``; a router or the kernel may reach them.
+
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-translated ``::ffff:0:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, NAT64
+    ``64:ff9b::/96`` and the local-use ``64:ff9b:1::/48`` (every RFC 6052 layout a translator may use: /48, /56, /64,
+    /96; a layout that yields ``0.0.0.0/8``, which no translator sends to, is the padding of another layout), 6to4
+    ``2002::/16`` and both ends of Teredo ``2001::/32``.
+    """
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    n = int(ip)
+    out: list[tuple[str, ipaddress.IPv4Address]] = []
+    if ip.ipv4_mapped is not None:
+        out.append(("IPv4-mapped", ip.ipv4_mapped))
+    elif n >> 32 == _IPV4_TRANSLATED:
+        out.append(("IPv4-translated", _v4(n)))
+    elif n >> 32 == 0 and n > 1:  # not :: (unspecified) nor ::1 (loopback)
+        out.append(("IPv4-compatible", _v4(n)))
+    if ip in _NAT64_WKP:
+        out.append(("NAT64", _v4(n)))
+    elif ip in _NAT64_LOCAL:
+        out.append(("NAT64", _v4(n)))
+        for length in (48, 56, 64):
+            candidate = _rfc6052(n, length)
+            if candidate not in _THIS_NETWORK:
+                out.append(("NAT64", candidate))
+    if ip.sixtofour is not None:
+        out.append(("6to4", ip.sixtofour))
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        out.extend((("Teredo server", server), ("Teredo client", client)))
+    return out
+
+
+def address_problem(ip: IPAddress, *, allow_loopback: bool) -> str | None:
+    """Why ``ip`` may not be connected to, or ``None`` when it may.
+
+    An IPv6 address carrying an IPv4 address is judged by the IPv4 address(es) it carries: every one must be safe
+    (and a translation prefix with a safe IPv4 address inside is as good as that address)."""
+    embedded = embedded_ipv4(ip)
+    for how, v4 in embedded:
+        problem = _plain_problem(v4, allow_loopback=allow_loopback)
+        if problem:
+            return f"{problem} ({v4}) inside an {how} IPv6 address"
+    if embedded:
+        if ip.teredo is not None:
+            return "a Teredo tunnel address"
+        return None
+    return _plain_problem(ip, allow_loopback=allow_loopback)
+
+
+def _plain_problem(ip: IPAddress, *, allow_loopback: bool) -> str | None:
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if ip.is_unspecified:
@@ -74,7 +151,7 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_
         return "a multicast address"
     if ip.is_private:
         return "a private address"
-    if not ip.is_global:
+    if not ip.is_global or ip.is_reserved:
         return "a reserved (non-public) address"
     return None
 
@@ -149,15 +226,71 @@ def normalize_org_url(raw: Any, *, allow_insecure_http_loopback: bool = False) -
     return f"{scheme}://{netloc}"
 
 
-def origin(url: str) -> tuple[str, str, int]:
-    """``(scheme, host, port)`` of a URL, lower case, default ports filled in."""
+NO_ORIGIN = ("", "", -1)  # the origin of a URL that is refused: nothing is allowed to match it
+
+# scheme "://" authority, where the authority is a DNS name, an IPv4 address or a bracketed IPv6 address, and a port
+_STRICT_URL = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?)"
+    r"(?P<rest>[/?#].*)?$",
+    re.DOTALL,
+)
+BAD_URL_CHAR = re.compile(r"[^\x21-\x5b\x5d-\x7e]")  # all but printable ASCII without backslash (0x5c)
+
+
+def url_problem(url: Any) -> str | None:
+    """Why a URL (from config or from a response) has no trustworthy origin, or ``None``.
+
+    Refused: anything but ASCII without whitespace, controls or ``\\``; an authority with a user name or
+    password (``@``), percent-escapes or any character a host name or address does not have; a URL that
+    Python's ``urlsplit`` and urllib3's ``parse_url`` (what requests connects to) read as different origins."""
+    if not isinstance(url, str) or not url:
+        return "not a URL"
+    if BAD_URL_CHAR.search(url):
+        return "it holds a backslash, whitespace, control or non-ASCII character"
+    m = _STRICT_URL.match(url)
+    if m is None:
+        authority = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else ""
+        if "@" in authority.split("?", 1)[0].split("#", 1)[0]:
+            return "it holds a user name or password ('@')"
+        return "its host part is not a plain host name and port"
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # "[", bad ports: an origin nothing is allowed to match
-        return "", "", -1
+        split = urlsplit(url)
+        split_port = split.port
+        parsed = parse_url(url)
+    except ValueError:  # urllib3's LocationParseError is a ValueError too
+        return "it does not parse"
+    scheme = split.scheme.lower()
+    default = 443 if scheme == "https" else 80
+    a = (scheme, (split.hostname or "").lower().rstrip("."), split_port or default)
+    b = ((parsed.scheme or "").lower(), (parsed.host or "").lower().strip("[]").rstrip("."), parsed.port or default)
+    if a != b or not a[1]:
+        return "URL parsers disagree on its host"
+    return None
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a URL, lower case, default ports filled in; :data:`NO_ORIGIN` for a URL
+    :func:`url_problem` refuses (so it matches no allowed origin)."""
+    if url_problem(url) is not None:
+        return NO_ORIGIN
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower().rstrip("."), port or (443 if scheme == "https" else 80)
+    return scheme, (parts.hostname or "").lower().rstrip("."), parts.port or (443 if scheme == "https" else 80)
+
+
+def origin_url(org: tuple[str, str, int]) -> str:
+    """``scheme://host[:port]`` of an origin tuple (default port left out)."""
+    scheme, host, port = org
+    netloc = f"[{host}]" if ":" in host else host
+    if port != (443 if scheme == "https" else 80):
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}"
+
+
+def is_okta_domain(host: str) -> bool:
+    """Whether ``host`` is a name under one of the Okta-operated domains."""
+    host = host.lower().rstrip(".")
+    return any(host.endswith("." + d) for d in OKTA_DOMAINS)
 
 
 Resolver = Callable[..., list]
