@@ -22,13 +22,21 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .clock import Clock
-from .errors import CredentialsError, OktaError, PermissionDenied, TransientError, parse_www_authenticate
+from .errors import (
+    CredentialsError,
+    OktaError,
+    PermissionDenied,
+    TransientError,
+    parse_www_authenticate,
+    request_id_of,
+)
 from .keys import SigningKey
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME = 30 * 60  # Okta refuses more than one hour; half an hour tolerates clock skew both ways
 RENEW_BEFORE = 5 * 60  # renew a cached token this long before it expires
 MAX_NONCE_ROUNDS = 2
+MAX_EXPIRES_IN = 24 * 3600.0  # an access token said to live longer (or not finite, or <= 0) is not believed
 
 
 def _b64url(data: bytes) -> str:
@@ -225,7 +233,9 @@ class OAuthAuth:
             self._enable_dpop()
         try:
             expires_in = float(body.get("expires_in", 3600))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            expires_in = 3600.0
+        if not 0 < expires_in <= MAX_EXPIRES_IN:  # also NaN and infinities: not believable, Okta's default
             expires_in = 3600.0
         renew_in = max(expires_in - RENEW_BEFORE, expires_in / 2)
         scope_value = body.get("scope")
@@ -247,7 +257,7 @@ class OAuthAuth:
                 self._logger.info("the service app requires DPoP; using DPoP-bound tokens")
 
     def _token_error(self, status: int, error: str | None, desc: str, headers: Any) -> OktaError:
-        rid = headers.get("X-Okta-Request-Id") if headers is not None else None
+        rid = request_id_of(headers)
         said = f" Okta said: {error}: {desc}" if error else (f" Okta answered {status}." if status else "")
         if error in ("invalid_scope", "consent_required", "no_org_scopes_granted") or "scope" in (error or ""):
             return PermissionDenied(

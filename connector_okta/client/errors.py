@@ -8,6 +8,7 @@ client scrubs its secrets from every message before raising (:func:`scrub`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -144,6 +145,15 @@ class UnsafeURLError(ConfigError):
     kind = "config"
 
 
+class UnsafeLinkError(UnsafeURLError):
+    """A link read from a response (a ``next`` page, a redirect's ``Location``) that the client refuses to follow:
+    another origin, or a URL parsers could read as two different hosts. Nothing is sent there. Its kind is the
+    response's (``internal``), not the configuration's: only the read it came from fails (that collection is
+    incomplete), the rest of the sync goes on."""
+
+    kind = "internal"
+
+
 class ResponseError(OktaError):
     """A response that is not what Okta sends: not JSON, truncated, oversized, an unexpected shape."""
 
@@ -162,21 +172,49 @@ class ResponseError(OktaError):
 # --------------------------------------------------------------------------------------------- helpers
 
 
+SCRUB_MIN_LEN = 6  # shorter secrets are replaced only where they appear quoted, or as a URL's password
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every secret (and any ``SSWS``/``Bearer``/``DPoP`` credential) in ``text`` by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 6 and secret in text:
+    """Replace every secret (and any ``SSWS``/``Bearer``/``DPoP`` credential) in ``text`` by ``***``.
+
+    A secret of any length is replaced where it appears quoted (``'pw'``, ``"pw"``: how errors and reprs show
+    values) or as the password of a URL (``:pw@``); one of at least :data:`SCRUB_MIN_LEN` characters wherever it
+    appears (replacing every ``pw`` of a text would garble it without hiding anything more)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        if not isinstance(secret, str):
+            continue
+        if len(secret) >= SCRUB_MIN_LEN:
             text = text.replace(secret, "***")
+            continue
+        for quoted in {repr(secret), json.dumps(secret), f"'{secret}'", f'"{secret}"'}:
+            text = text.replace(quoted, "'***'")
+        text = text.replace(f":{secret}@", ":***@")
     return re.sub(r"(?i)\b(SSWS|Bearer|DPoP)\s+[A-Za-z0-9._~+/=-]{12,}", r"\1 ***", text)
 
 
-_AUTH_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@=+/-]{1,128}$")
+
+
+def request_id_of(headers: Any) -> str | None:
+    """``X-Okta-Request-Id`` when it looks like one (a hostile value never reaches a message or the history)."""
+    try:
+        value = headers.get("X-Okta-Request-Id") if headers is not None else None
+    except Exception:  # noqa: BLE001 - an odd headers object: no request id
+        return None
+    return value if isinstance(value, str) and _REQUEST_ID.match(value) else None
+
+
+# a parameter name starts where no name character precedes it: no quadratic rescans of a long run of letters
+_AUTH_PARAM = re.compile(r'(?<![A-Za-z0-9_-])([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+MAX_HEADER_PARSE = 8192  # longer WWW-Authenticate values are cut before parsing
 
 
 def parse_www_authenticate(value: str | None) -> dict[str, str]:
     """The auth-params of a ``WWW-Authenticate`` header (``error``, ``error_description``, ``scope``, ...)."""
-    if not value:
+    if not value or not isinstance(value, str):
         return {}
+    value = value[:MAX_HEADER_PARSE]
     return {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _AUTH_PARAM.finditer(value)}
 
 
@@ -214,7 +252,7 @@ def classify(
     summary = body.get("errorSummary") if isinstance(body.get("errorSummary"), str) else None
     if summary is None and isinstance(body.get("error_description"), str):
         summary = body["error_description"]
-    rid = headers.get("X-Okta-Request-Id")
+    rid = request_id_of(headers)
     www = parse_www_authenticate(headers.get("WWW-Authenticate"))
     oauth_error = www.get("error") or (body.get("error") if isinstance(body.get("error"), str) else None)
     said = f" Okta said: {summary}" if summary else ""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[A-Za-z0-9*_-]+\s*(?:=\s*(?:\"[^\"]*\"|[^;,]*))?)*)")
+_LINK = re.compile(r"<([^<>]*)>((?:\s*;\s*[A-Za-z0-9*_-]+\s*(?:=\s*(?:\"[^\"]*\"|[^;,]*))?)*)")
 _PARAM = re.compile(r";\s*([A-Za-z0-9*_-]+)\s*(?:=\s*(?:\"([^\"]*)\"|([^;,]*)))?")
 
 WRAPPER_KEYS = ("value", "roles", "resource-sets")

@@ -11,6 +11,8 @@
   used, without ``Reset`` a bounded exponential fallback.
 * A concurrency 429 (``Limit: 0``, ``Remaining: 0``) halves the number of requests in flight
   (:class:`AdaptiveSemaphore`) and retries after a short pause instead of waiting a window.
+* A header value that is not a number, not finite (``1e400``, ``NaN``), negative or outside a sane range is
+  ignored, as if the header were absent: a hostile value never raises and never stalls a bucket for long.
 """
 
 from __future__ import annotations
@@ -26,17 +28,43 @@ from .clock import Clock
 
 MAX_CONCURRENCY = 20
 FALLBACK_WINDOW = 60.0
+MAX_COUNT = 10_000_000  # the largest believable X-Rate-Limit-Limit / -Remaining
+MAX_EPOCH = 2**36  # the year ~4147: a larger X-Rate-Limit-Reset is not an epoch second
+MAX_RESET_WAIT = 3600.0  # a window that resets later than this is not believed (the fallback is used)
+MAX_RETRY_AFTER = 3600
+
+# name -> the range of believable values
+SANE_RANGES: dict[str, tuple[int, int]] = {
+    "X-Rate-Limit-Limit": (0, MAX_COUNT),
+    "X-Rate-Limit-Remaining": (0, MAX_COUNT),
+    "X-Rate-Limit-Reset": (1, MAX_EPOCH),
+    "Retry-After": (0, MAX_RETRY_AFTER),
+}
 
 
 def _int(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
+    """The header as an integer, or ``None`` when absent or not believable (never raises)."""
+    try:
+        value = headers.get(name)
+    except Exception:  # noqa: BLE001 - an odd headers object: as if absent
+        return None
     if value is None:
         return None
-    try:
-        # several header lines may have been joined: take the most conservative value
-        return min(int(float(v.strip())) for v in str(value).split(",") if v.strip())
-    except ValueError:
-        return None
+    low, high = SANE_RANGES.get(name, (0, MAX_EPOCH))
+    numbers: list[int] = []
+    for part in str(value)[:256].split(","):  # several header lines may have been joined
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            number = float(part)
+        except ValueError:
+            return None
+        if not math.isfinite(number) or not low <= number <= high:
+            return None
+        numbers.append(int(number))
+    # several values: take the most conservative one
+    return min(numbers) if numbers else None
 
 
 def server_date(headers: Mapping[str, str]) -> float | None:
@@ -77,7 +105,10 @@ class RateHeaders:
         if self.reset is None:
             return None
         now = local_now if self.date is None or 0.0 <= local_now - self.date < 1.0 else self.date
-        return max(0.0, self.reset - now)
+        wait = self.reset - now
+        if wait > MAX_RESET_WAIT:
+            return None  # not believable (or the server's Date is far off): use the fallback window
+        return max(0.0, wait)
 
 
 @dataclass
@@ -202,7 +233,8 @@ class RateLimiter:
             wait = min(to_reset + 1.0, 5 * FALLBACK_WINDOW)
         else:
             retry_after = _int(headers, "Retry-After")
-            wait = float(retry_after) if retry_after is not None else min(FALLBACK_WINDOW, 5.0 * 2**attempt)
+            wait = (min(float(retry_after), 5 * FALLBACK_WINDOW) if retry_after is not None
+                    else min(FALLBACK_WINDOW, 5.0 * 2**attempt))
         wait += self._rng.uniform(0.0, min(2.0, 0.1 * wait + 0.5))
         with self._lock:
             b = self._bucket(key)

@@ -2,26 +2,32 @@
 
 Every request goes through :meth:`OktaClient._send`, which
 * refuses any URL not on the org (and, once per host, any host resolving to an unsafe address);
-* confirms the org with ``/.well-known/okta-organization`` before the first credential leaves the machine;
+* follows a link read from a response (a ``next`` page, a redirect's ``Location``) only when it is a plain URL on
+  the org, judged by a parser that agrees with the one requests connects with, and rebuilt as the org's origin +
+  the link's path and query; anything else is refused (:class:`UnsafeLinkError`: only that read fails);
+* confirms the org with ``/.well-known/okta-organization`` before the first credential leaves the machine; the
+  hosts that answer names (``organization``, ``alternate``) receive the credential only when they are the
+  configured host or under an Okta-operated domain;
 * reserves a slot in the bucket's rate-limit budget and in the concurrency semaphore;
 * sends with connect and read timeouts, redirects disabled (a same-org redirect is followed by hand, a
   foreign one refused), and a credential built for exactly that URL;
-* reads the rate-limit headers, and retries 429s (until Reset, server clock), concurrency 429s (fewer
+* reads bodies with bounded memory: a byte cap proportionate to the page size asked for, pages holding more
+  objects than the ``limit`` asked for refused, nesting depth bounded (:mod:`body`);
+* reads the rate-limit headers (values outside a sane range are ignored), and retries 429s (until Reset, server clock), concurrency 429s (fewer
   requests in flight), 5xx / timeouts / truncated bodies (bounded exponential backoff), within the sync's
   overall deadline;
-* turns error answers into typed :mod:`errors`, scrubbed of secrets.
+* turns error answers, and any response it cannot read, into typed :mod:`errors`, scrubbed of secrets.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,6 +36,7 @@ from urllib3.util.retry import Retry
 
 from .. import urls as _urls
 from .auth import OAuthAuth, SSWSAuth
+from .body import MAX_DEPTH, BodyError, parse_json
 from .clock import Clock, SystemClock
 from .errors import (
     ConfigError,
@@ -39,8 +46,10 @@ from .errors import (
     RateLimited,
     ResponseError,
     TransientError,
+    UnsafeLinkError,
     UnsafeURLError,
     classify,
+    request_id_of,
     scrub,
 )
 from .keys import load_private_key
@@ -58,7 +67,9 @@ from .routes import PAGE_LIMITS, bucket_for, route_template
 from .stats import Stats
 
 USER_AGENT = "connector-okta/0.1 (+https://github.com/; read-only posture connector)"
-MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_BODY_BYTES = 64 * 1024 * 1024  # any one response
+PAGE_BODY_FLOOR = 8 * 1024 * 1024  # a page of a route that honours `limit`: at least this much ...
+ITEM_BODY_BUDGET = 64 * 1024  # ... and this much per object asked for (Okta objects are a few KB; apps ~30 KB)
 MAX_PAGES = 100_000
 TRANSIENT_RETRIES = 4  # retries of 5xx, timeouts, connection errors, truncated bodies
 THROTTLE_RETRIES = 6  # retries of rate-limit 429s
@@ -121,6 +132,46 @@ def _reveal(value: Any) -> str:
     return value.reveal() if hasattr(value, "reveal") else str(value)
 
 
+def page_limit(route: str, url: str, params: Mapping[str, Any] | None) -> int | None:
+    """The ``limit`` a request asks for, on a route known to honour it (:data:`routes.PAGE_LIMITS`), else ``None``.
+
+    Okta says some endpoints ignore ``limit``; on those a longer answer is normal and only the byte cap applies."""
+    if route not in PAGE_LIMITS:
+        return None
+    value: Any = (params or {}).get("limit")
+    if value is None:
+        try:
+            value = parse_qs(urlsplit(url).query).get("limit", [None])[0]
+        except ValueError:
+            return None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        limit = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return limit if limit > 0 else None
+
+
+def proxy_password(config: Any) -> str | None:
+    secret = getattr(config, "proxy_password", None)
+    return _reveal(secret) if secret is not None else None
+
+
+def proxy_url(config: Any) -> str | None:
+    """``https_proxy`` with ``proxy_username`` / ``proxy_password`` put in as its (percent-encoded) user info."""
+    url = getattr(config, "https_proxy", None)
+    if not url:
+        return None
+    user = getattr(config, "proxy_username", None) or ""
+    password = proxy_password(config) or ""
+    if not (user or password):
+        return url
+    scheme, sep, rest = url.partition("://")
+    userinfo = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return f"{scheme}{sep}{userinfo}@{rest}"
+
+
 class _Retry(Exception):
     pass
 
@@ -155,8 +206,9 @@ class OktaClient:
         self._allowed: set[tuple[str, str, int]] = {_urls.origin(self.org_url)}
         self._own_session = session is None
         self._session = session if session is not None else self._make_session()
-        if getattr(config, "https_proxy", None):
-            self._session.proxies.update({"https": config.https_proxy, "http": config.https_proxy})
+        proxy = proxy_url(config)
+        if proxy:
+            self._session.proxies.update({"https": proxy, "http": proxy})
         timeout = float(getattr(config, "request_timeout_seconds", 30) or 30)
         self._timeout = (min(10.0, timeout), timeout)
         self._stats = Stats()
@@ -240,6 +292,12 @@ class OktaClient:
         """``GET /.well-known/okta-organization`` (no credential); raises if the host is not an Okta org."""
         try:
             resp = self._send("GET", self.org_url + WELL_KNOWN, credential=False, raw=True)
+        except UnsafeLinkError as exc:
+            raise UnsafeURLError(
+                f"{self.org_url} redirected {WELL_KNOWN} away from itself: it is not an Okta org, or org_url is not "
+                f"your org's address. Check org_url. ({exc.message})",
+                request_id=exc.request_id,
+            ) from None
         except ResponseError as exc:
             raise UnsafeURLError(
                 f"{self.org_url} did not answer {WELL_KNOWN} with JSON: it is not an Okta org. Check org_url.",
@@ -265,9 +323,22 @@ class OktaClient:
         with self._org_lock:
             self._org = meta
             for url in (meta.url, meta.alternate):
-                if url:
+                if url and self._may_receive_credential(url):
                     self._allowed.add(_urls.origin(url))
+                elif url:
+                    self._log.warning("the org metadata names %s, which is neither org_url nor under an Okta domain; "
+                                      "no request goes there", _urls.origin(url)[1] or "a malformed URL")
         return dict(resp.json)
+
+    def _may_receive_credential(self, url: str) -> bool:
+        """Only the configured host, or an https host under an Okta-operated domain, may receive the credential."""
+        org = _urls.origin(url)
+        if org == _urls.NO_ORIGIN:
+            return False
+        if org == _urls.origin(self.org_url):
+            return True
+        scheme, host, port = org
+        return scheme == "https" and port == 443 and _urls.is_okta_domain(host)
 
     def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> OktaResponse:
         """GET one resource; raises an :class:`OktaError` subclass on an error answer."""
@@ -305,16 +376,8 @@ class OktaClient:
             nxt = links.get("next") or body_next(resp.json)
             if not nxt:
                 return
-            try:
-                nxt = urljoin(resp.url, nxt)
-            except ValueError:
-                nxt = ""  # unparseable: refused below like a foreign host
-            if _urls.origin(nxt) not in self._allowed:
-                raise UnsafeURLError(
-                    f"GET {route}: the next-page link points at {_urls.origin(nxt)[1] or 'an invalid URL'}, not the org "
-                    f"{self.org_url}; refusing to follow it (the data read so far is incomplete).",
-                    request_id=resp.request_id,
-                )
+            nxt = self._follow(nxt, resp.url, what="the next-page link", method="GET", route=route,
+                               request_id=resp.request_id)
             self_url = links.get("self") or body_self(resp.json) or resp.url
             seen_urls.append(resp.url)
             reason = None
@@ -364,23 +427,76 @@ class OktaClient:
 
     def _absolute(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
-            if _urls.origin(path_or_url) not in self._allowed:
+            org = _urls.origin(path_or_url)
+            if org not in self._allowed:
+                problem = _urls.url_problem(path_or_url)
                 raise UnsafeURLError(
-                    f"refusing to send a request to {_urls.origin(path_or_url)[1]}: only the org "
+                    f"refusing to send a request to {org[1] or f'a URL that is not plain ({problem})'}: only the org "
                     f"{self.org_url} is allowed"
                 )
-            return path_or_url
+            return self._rebuild(path_or_url, org)
         if not path_or_url.startswith("/"):
             path_or_url = "/" + path_or_url
         return self.org_url + path_or_url
 
+    @staticmethod
+    def _rebuild(url: str, org: tuple[str, str, int]) -> str:
+        """The allowed origin ``org`` + the path and query of ``url`` (a checked URL): what is requested is exactly
+        what was checked, whatever another parser would make of the original."""
+        parts = urlsplit(url)
+        return _urls.origin_url(org) + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+    def _follow(
+        self, link: Any, base: str, *, what: str, method: str, route: str, request_id: str | None = None,
+        status: int | None = None,
+    ) -> str:
+        """The URL to request for a link read from a response (``what``: a next-page link, a redirect's Location).
+
+        Only a plain URL (:func:`urls.url_problem`) on an allowed origin is followed, rebuilt by :meth:`_rebuild`.
+        Anything else raises :class:`UnsafeLinkError` (kind ``internal``: that read fails, not the sync)."""
+        problem: str | None
+        target = ""
+        if not isinstance(link, str) or not link.strip():
+            problem = "it is empty"
+        elif _urls.BAD_URL_CHAR.search(link):
+            problem = "it holds a backslash, whitespace, control or non-ASCII character"
+        else:
+            try:
+                target = urljoin(base, link)
+            except ValueError:
+                problem = "it does not parse"
+            else:
+                problem = _urls.url_problem(target)
+        if problem is None:
+            org = _urls.origin(target)
+            if org in self._allowed:
+                return self._rebuild(target, org)
+            raise self._fail(UnsafeLinkError(
+                f"{method} {route}: {what} points at {org[1]} ({_urls.origin_url(org)}), not the org {self.org_url}; "
+                "refusing to follow it: nothing is sent there, and what this read returned so far is incomplete.",
+                status=status, request_id=request_id,
+            ))
+        raise self._fail(UnsafeLinkError(
+            f"{method} {route}: {what} is not a plain URL on the org {self.org_url} ({problem}); refusing to follow "
+            "it: nothing is sent anywhere from it, and what this read returned so far is incomplete.",
+            status=status, request_id=request_id,
+        ))
+
+    def _origin_of(self, url: str) -> tuple[str, str, int]:
+        """The allowed origin ``url`` (built by :meth:`_absolute`, :meth:`_follow` or :meth:`_rebuild`) starts with."""
+        for org in self._allowed:
+            base = _urls.origin_url(org)
+            if url == base or url.startswith((base + "/", base + "?")):
+                return org
+        raise self._fail(UnsafeURLError(f"refusing to send a request off the org {self.org_url}"))
+
     def _ensure_host_safe(self, url: str) -> None:
-        org = _urls.origin(url)
+        org = self._origin_of(url)
         with self._hosts_lock:
             if org in self._safe_hosts:
                 return
         _urls.check_host_addresses(
-            url,
+            _urls.origin_url(org),
             allow_loopback=bool(getattr(self.config, "allow_insecure_http_loopback", False)),
             resolver=self._resolver,
             via_proxy=bool(getattr(self.config, "https_proxy", None)),
@@ -403,7 +519,11 @@ class OktaClient:
         return resp.status, resp.headers, resp.json
 
     def _secrets(self) -> list[str]:
-        return self._auth.secrets() if self._auth is not None else []
+        out = list(self._auth.secrets()) if getattr(self, "_auth", None) is not None else []
+        password = proxy_password(self.config)
+        if password:
+            out += [password, quote(password, safe="")]
+        return out
 
     def _fail(self, exc: OktaError) -> OktaError:
         exc.message = scrub(exc.message, self._secrets())
@@ -467,6 +587,7 @@ class OktaClient:
                 if wait <= 0:
                     break
                 self._sleep(wait, rate_limit=True, route=route)
+            max_items = page_limit(route_template(urlsplit(url).path), url, params)
             self._sem.acquire()
             sem_ok = True
             observed = False
@@ -486,7 +607,7 @@ class OktaClient:
                     )
                     arrived = self._clock.monotonic()
                     try:
-                        content = self._read_body(r, route)
+                        content = self._read_body(r, route, self._body_cap(max_items))
                     finally:
                         r.close()
                 except requests.RequestException as exc:
@@ -501,7 +622,7 @@ class OktaClient:
                 observed = True
                 status = r.status_code
                 self._stats.status(status)
-                rid = r.headers.get("X-Okta-Request-Id")
+                rid = request_id_of(r.headers)
                 last_rid = rid or last_rid
                 self._log.debug("%s %s -> %s (%s)", method, route, status, rid)
 
@@ -527,16 +648,8 @@ class OktaClient:
                                               route=route, pipeline=self._pipeline(), oauth=self._auth.is_oauth))
 
                 if status in (301, 302, 303, 307, 308) and r.headers.get("Location"):
-                    try:
-                        target = urljoin(url, r.headers["Location"])
-                    except ValueError:
-                        target = ""
-                    if _urls.origin(target) not in self._allowed:
-                        raise self._fail(UnsafeURLError(
-                            f"{method} {route}: Okta redirected to {_urls.origin(target)[1]}, another host; "
-                            "refusing to follow (no credential is sent off the org).",
-                            status=status, request_id=rid,
-                        ))
+                    target = self._follow(r.headers["Location"], url, what="the redirect (Location)", method=method,
+                                          route=route, request_id=rid, status=status)
                     if redirects >= 3:
                         raise self._fail(ResponseError(f"{method} {route}: too many redirects", status=status))
                     redirects += 1
@@ -546,7 +659,7 @@ class OktaClient:
                     wait_then_retry = (0.0, False, False)  # following a redirect is not a retry
                     raise _Retry
 
-                body, body_error = self._parse_body(content, r, route)
+                body, body_error = self._parse_body(content, r, route, max_items)
                 retryable = status in RETRY_STATUSES and (retry_500 or status != 500)
                 if body_error is not None and status < 400:
                     retryable = body_error.kind == "transient"
@@ -577,6 +690,14 @@ class OktaClient:
                 return response
             except _Retry:
                 pass
+            except (RecursionError, OverflowError, ValueError, TypeError, LookupError, UnicodeError) as exc:
+                # a response this code cannot read (odd headers or body): a typed error for this read, never a crash
+                self._log.debug("%s %s: unreadable response", method, route, exc_info=True)
+                raise self._fail(ResponseError(
+                    f"{method} {route}: the response could not be read ({type(exc).__name__}); it is not what Okta "
+                    "sends. This read is incomplete; if it persists, report it with the X-Okta-Request-Id.",
+                    request_id=last_rid, kind="internal",
+                )) from None
             finally:
                 if not observed:
                     self._limiter.release(key)
@@ -614,18 +735,28 @@ class OktaClient:
             f"{method} {route}: cannot connect to {self.org_url} ({name}); check org_url, DNS, firewall and proxy."
         )
 
-    def _read_body(self, r: requests.Response, route: str) -> bytes:
-        declared = r.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self._max_body:
-            raise ResponseError(f"GET {route}: the response is {declared} bytes, over the {self._max_body} limit",
-                                status=r.status_code, kind="internal")
+    def _body_cap(self, max_items: int | None) -> int:
+        """The byte cap of one response: :data:`ITEM_BODY_BUDGET` per object asked for (at least
+        :data:`PAGE_BODY_FLOOR`) on a route that honours ``limit``, else the client's overall cap."""
+        if max_items is None:
+            return self._max_body
+        return min(self._max_body, max(PAGE_BODY_FLOOR, max_items * ITEM_BODY_BUDGET))
+
+    def _read_body(self, r: requests.Response, route: str, max_body: int | None = None) -> bytes:
+        cap = self._max_body if max_body is None else max_body
+        declared = (r.headers.get("Content-Length") or "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > cap:
+            raise ResponseError(f"GET {route}: the response is {declared} bytes, over the {cap}-byte limit for this "
+                                "request; refused before reading it (this read is incomplete).",
+                                status=r.status_code, request_id=request_id_of(r.headers), kind="internal")
         chunks: list[bytes] = []
         size = 0
         for chunk in r.iter_content(8192):  # small reads: the deadline below is checked while a body trickles
             size += len(chunk)
-            if size > self._max_body:
-                raise ResponseError(f"GET {route}: the response is over the {self._max_body}-byte limit",
-                                    status=r.status_code, kind="internal")
+            if size > cap:
+                raise ResponseError(f"GET {route}: the response is over the {cap}-byte limit for this request; "
+                                    "refused before parsing it (this read is incomplete).",
+                                    status=r.status_code, request_id=request_id_of(r.headers), kind="internal")
             if self._clock.monotonic() > self._deadline:  # a trickling answer never trips the read timeout
                 raise TransientError(f"GET {route}: the response was still arriving when the sync deadline "
                                      "(max_sync_seconds) passed; stopping.", status=r.status_code)
@@ -635,19 +766,29 @@ class OktaClient:
     @staticmethod
     def _json_or_none(content: bytes) -> Any:
         try:
-            return json.loads(content) if content else None
-        except ValueError:
+            return parse_json(content) if content else None
+        except ValueError:  # BodyError is one too
             return None
 
-    def _parse_body(self, content: bytes, r: requests.Response, route: str) -> tuple[Any, ResponseError | None]:
+    def _parse_body(
+        self, content: bytes, r: requests.Response, route: str, max_items: int | None = None
+    ) -> tuple[Any, ResponseError | None]:
         if not content.strip():
             return None, None
+        rid = request_id_of(r.headers)
         try:
-            return json.loads(content), None
+            return parse_json(content, max_items=max_items), None
+        except BodyError as exc:
+            if exc.reason == "too_many_items":
+                why = (f"the page holds more than the {max_items} objects asked for (limit={max_items}); Okta never "
+                       "sends more, so it is refused")
+            else:
+                why = f"the JSON is nested more than {MAX_DEPTH} levels deep (Okta objects are not); it is refused"
+            return None, ResponseError(f"GET {route}: {why}, and this read is incomplete.",
+                                       status=r.status_code, request_id=rid, kind="internal")
         except ValueError:
             pass
         ctype = (r.headers.get("Content-Type") or "").lower()
-        rid = r.headers.get("X-Okta-Request-Id")
         if "json" in ctype:
             return None, ResponseError(
                 f"GET {route}: the JSON response is truncated or malformed; try again later.",
