@@ -64,7 +64,7 @@ def test_config_schema(pm):
 
 
 def test_sync_with_bad_config_fails_before_any_request(pm, monkeypatch):
-    import connector_okta.sync as sync_mod
+    import connector_okta.sync.run as sync_mod  # run_sync looks _default_client up there
 
     def no_client(config):
         raise AssertionError("no client may be built for an invalid config")
@@ -77,7 +77,7 @@ def test_sync_with_bad_config_fails_before_any_request(pm, monkeypatch):
 
 
 def test_sync_crash_is_wrapped(pm, monkeypatch):
-    import connector_okta.sync as sync_mod
+    import connector_okta.sync.run as sync_mod  # run_sync looks _default_client up there
 
     def boom(config):
         raise RuntimeError("kaboom SSWS 00secretsecretsecret00")

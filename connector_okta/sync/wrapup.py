@@ -1,0 +1,78 @@
+"""The end of a sync (:class:`WrapUp`): what a stop left unread, then ``STATS``, ``STATE`` for the next sync and
+exactly one ``SYNC_STATUS``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .. import messages
+from ..resources import RESOURCES
+from ..state import new_state
+from .base import RunState
+from .context import stats_of
+from .outcome import Outcome, SyncStopped
+
+MARKED_COLLECTIONS = ("users", "groups", "groups_membership", "devices")  # the high-water marks of a full sync
+
+
+class WrapUp(RunState):
+    """Says how the sync went, whatever stopped it."""
+
+    def report_unread(self, stop: SyncStopped) -> Iterator[dict[str, Any]]:
+        for res in RESOURCES:
+            current = self.outcomes.get(res.name)
+            if current is not None and current.status == "incomplete" and current.error_kind == "stopped":
+                yield messages.stream_status(res.name, "INCOMPLETE", current.count, current.reason, "stopped")
+            elif current is None:
+                self.outcomes[res.name] = Outcome("incomplete", reason=f"not read: {stop.message}",
+                                                  error_kind="stopped")
+                yield messages.stream_status(res.name, "SKIPPED", 0, f"not read: the sync stopped ({stop.message})",
+                                             "stopped")
+
+    def final_status(self) -> tuple[str, str]:
+        bad = sorted(n for n, o in self.outcomes.items() if o.makes_partial)
+        if self.stop is not None:
+            read = [n for n, o in self.outcomes.items() if o.status == "complete"]
+            if self.stop.kind in ("credentials", "config", "network") and not read:
+                return "failed", self.stop.message
+            return "partial", f"stopped: {self.stop.message}"
+        if bad:
+            return "partial", f"incomplete or unreadable: {', '.join(bad)}"
+        if self.crashed_checks:
+            return "partial", "inventory complete; the check engine failed"
+        return "succeeded", "every enabled collection was read"
+
+    def state_complete(self) -> bool:
+        """Whether this sync may seed an incremental one: it ran to the end and read every collection it could.
+
+        A collection the token cannot read at all (``unavailable``) does not prevent it: that gap is part of the
+        small-collection digest, so the next sync notices when it changes."""
+        if self.stop is not None or self.crashed_checks:
+            return False
+        return not any(o.status == "incomplete" and o.error_kind != "budget" for o in self.outcomes.values())
+
+    def next_state(self) -> dict[str, Any]:
+        """The ``STATE`` the next sync starts from."""
+        complete = self.state_complete()
+        marks = dict(self.high_water.marks)
+        if complete and self.mode == "full":
+            fallback = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(self.now_ms / 1000))
+            for key in MARKED_COLLECTIONS:
+                marks.setdefault(key, fallback)
+        return new_state(prior=self.prior, mode=self.mode, complete=complete, org_uid=self.org.get("uid"),
+                         config_digest=self.config_digest, kept_digest=self.kept_digest(),
+                         high_water=marks, check_results=self.results)
+
+    def wrap_up(self) -> Iterator[dict[str, Any]]:
+        status, message = self.final_status()
+        stats = stats_of(self.client)
+        stats["fanout_requests"] = self.role_fanout.used + self.check_fanout.used
+        stats["duration_seconds"] = round(time.monotonic() - self.started, 3)
+        yield {"type": "STATS", "stats": stats}
+        if self.org:
+            yield {"type": "STATE", "state": self.next_state()}
+        counts = sum(o.count for o in self.outcomes.values())
+        yield messages.sync_status(status, f"{message} ({counts} objects, {len(self.results)} check results)",
+                                   self.mode)
