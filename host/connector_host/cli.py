@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from .commands import VIEW_COMMANDS
 from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, SecretError, mask_config
 from .console import (
     EXIT_BUSY,
@@ -357,89 +358,6 @@ class App:
             return EXIT_INTERRUPTED
         return EXIT_OK
 
-    # ---- views
-    def cmd_findings(self) -> int:
-        page = self.store.query_findings(
-            self.args.name, severity=self.args.severity, status=self.args.status, check=self.args.check,
-            standard=self.args.standard, new=self.args.new, resolved=self.args.resolved, search=self.args.search,
-            limit=self.args.limit, offset=self.args.offset,
-        )
-        if self.out.as_json:
-            self.out.json({"total": page.total, "limit": page.limit, "offset": page.offset, "items": page.items})
-            return EXIT_OK
-        if not page.items:
-            self.out.line("no findings match")
-            return EXIT_OK
-        self.out.table(
-            [(f["id"], f["severity"], f["compliance_status"], f["status"] if f["status"] != "active" else "",
-              f["check_id"], f["title"], f["resource"].get("name") or f["resource"].get("uid"), ts(f["first_seen"]),
-              ts(f["last_seen"]))
-             for f in page.items],
-            ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "RESOURCE", "FIRST SEEN", "LAST SEEN"],
-        )
-        self.out.line(f"\n{len(page.items)} of {page.total} findings")
-        return EXIT_OK
-
-    def cmd_finding(self) -> int:
-        f = self.store.finding(self.args.id)
-        if self.out.as_json:
-            self.out.json(f)
-            return EXIT_OK
-        raw = f.get("finding") or {}
-        info = raw.get("finding_info") or {}
-        self.out.line(f"{f['title']}  [{f['severity']}, {f['compliance_status']}, {f['status']}]")
-        self.out.line(f"  id {f['id']}  uid {f['uid']}  check {f['check_id']}  integration {f['integration']}")
-        self.out.line(f"  resource: {f['resource'].get('type')} {f['resource'].get('name')} ({f['resource'].get('uid')})")
-        self.out.line(f"  first seen {ts(f['first_seen'])}, last seen {ts(f['last_seen'])}"
-                      + (f", resolved {ts(f['resolved_at'])}" if f.get("resolved_at") else ""))
-        if f["standards"]:
-            self.out.line("  standards: " + ", ".join(f["standards"]))
-        for label, value in (("description", info.get("desc")), ("status detail", raw.get("status_detail")),
-                             ("remediation", (raw.get("remediation") or {}).get("desc"))):
-            if value:
-                self.out.line(f"  {label}: {value}")
-        evidence = raw.get("evidences") or raw.get("evidence") or (raw.get("unmapped") or {}).get("evidence")
-        if evidence:
-            self.out.line("  evidence: " + json.dumps(evidence, sort_keys=True, default=str)[:2000])
-        return EXIT_OK
-
-    def cmd_assets(self) -> int:
-        page = self.store.query_assets(
-            self.args.name, type=self.args.type, search=self.args.search, gone=self.args.gone,
-            include_gone=self.args.all, limit=self.args.limit, offset=self.args.offset,
-        )
-        if self.out.as_json:
-            self.out.json({"total": page.total, "limit": page.limit, "offset": page.offset, "items": page.items,
-                           "counts_by_type": self.store.asset_counts(self.args.name)})
-            return EXIT_OK
-        if not page.items:
-            self.out.line("no assets match")
-            return EXIT_OK
-        self.out.table(
-            [(a["id"], a["type"], a["name"], a["uid"], ts(a["first_seen"]), ts(a["last_seen"]),
-              "gone" if a["gone"] else "") for a in page.items],
-            ["ID", "TYPE", "NAME", "UID", "FIRST SEEN", "LAST SEEN", ""],
-        )
-        self.out.line(f"\n{len(page.items)} of {page.total} assets")
-        return EXIT_OK
-
-    def cmd_asset(self) -> int:
-        a = self.store.asset(self.args.id)
-        if self.out.as_json:
-            self.out.json(a)
-            return EXIT_OK
-        self.out.line(f"{a['type']} {a['name']} ({a['uid']}){'  [gone]' if a['gone'] else ''}")
-        self.out.line(f"  id {a['id']}  integration {a['integration']}  class {a['class_uid']}  stream {a['stream']}")
-        self.out.line(f"  first seen {ts(a['first_seen'])}, last seen {ts(a['last_seen'])}")
-        for r in a["relationships"][:50]:
-            other = r["to"] if r["direction"] == "out" else r["from"]
-            arrow = "->" if r["direction"] == "out" else "<-"
-            self.out.line(f"  {arrow} {r['relation']} {other['type']} {other.get('name') or ''} ({other['uid']})")
-        for f in a["findings"][:50]:
-            self.out.line(f"  finding {f['id']}: [{f['severity']}, {f['compliance_status']}] {f['title']}")
-        self.out.line(json.dumps(a["asset"], indent=2, sort_keys=True, default=str))
-        return EXIT_OK
-
     def cmd_secret_key(self) -> int:
         from cryptography.fernet import Fernet
 
@@ -466,7 +384,7 @@ def _standards(check: Mapping[str, Any]) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text")
     common.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
                         help="the store file (env CONNECTOR_HOST_STORE)")
 
@@ -479,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"connector-host {__version__}")
     p.add_argument("--store", metavar="PATH", help="the store file (env CONNECTOR_HOST_STORE)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text (before or after the command)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv for debug)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -534,34 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--limit", type=int, default=20)
     h.add_argument("--details", dest="verbose_rows", action="store_true", help="counts per collection and errors")
 
-    f = cmd("findings", "findings (default: active ones, most severe first)")
-    f.add_argument("name", nargs="?", help="integration (default: all)")
-    f.add_argument("--severity", action="append", help="critical, high, medium, low, informational; repeatable")
-    f.add_argument("--status", action="append",
-                   help="result: pass, warning, fail, manual, unknown; or state: active, resolved; repeatable")
-    f.add_argument("--check", help="a check id")
-    f.add_argument("--standard", help="a standard or requirement id (substring), e.g. STIG or V-273186")
-    f.add_argument("--new", action="store_true", help="became failing in the last sync")
-    f.add_argument("--resolved", action="store_true", help="stopped failing in the last sync")
-    f.add_argument("--search", help="title or resource name contains")
-    f.add_argument("--limit", type=int, default=50)
-    f.add_argument("--offset", type=int, default=0)
-
-    fi = cmd("finding", "one finding in full")
-    fi.add_argument("id", help="finding id or uid")
-
-    a2 = cmd("assets", "assets (default: those present in the last complete sync)")
-    a2.add_argument("name", nargs="?", help="integration (default: all)")
-    a2.add_argument("--type", help="asset type, e.g. user, group, app, policy")
-    a2.add_argument("--search", help="name contains (case-insensitive), or exact uid")
-    gg = a2.add_mutually_exclusive_group()
-    gg.add_argument("--gone", action="store_true", help="only assets gone from the org")
-    gg.add_argument("--all", action="store_true", help="include gone assets")
-    a2.add_argument("--limit", type=int, default=50)
-    a2.add_argument("--offset", type=int, default=0)
-
-    ai = cmd("asset", "one asset in full, with its relationships and findings")
-    ai.add_argument("id", help="asset id or uid")
+    for view_command in VIEW_COMMANDS:  # findings, finding, assets, asset, ...: connector_host/commands/
+        view_command.register(cmd)
 
     cmd("secret-key", f"print a new key for {ENV_SECRET_KEY} (encrypts secrets at rest)")
 
@@ -624,7 +517,8 @@ def main(
     else:
         factory = registry or load_connectors
     app = App(args, out, factory)
-    handler = getattr(app, "cmd_" + args.command.replace("-", "_"))
+    run_command = getattr(args, "run_command", None)  # a command module's handler (connector_host/commands/)
+    handler = (lambda: run_command(app)) if run_command else getattr(app, "cmd_" + args.command.replace("-", "_"))
     try:
         return handler()
     except CliError as e:

@@ -152,14 +152,18 @@ def test_sync_views_and_exit_codes(run, added, fake_org):
     assert h.json[0]["findings_resolved"] == 1 and h.json[0]["assets_gone"] == 1
     assert "RESOLVED" in run("history", "--details").out
 
-    f = run("findings", "acme", "--json")
+    f = run("findings", "acme", "--status", "active", "--json")  # every active result, passes included
     assert f.code == 0 and f.json["total"] == 3
+    open_ = run("findings", "acme", "--json")  # the default: what needs attention, never a pass
+    assert open_.json["view"] == "open" and {x["compliance_status"] for x in open_.json["items"]} <= {
+        "fail", "warning", "unknown", "manual"} and open_.json["total"] < 3
+    assert run("findings", "--view", "passed", "--json").json["total"] == 3 - open_.json["total"]
     assert [x["uid"] for x in run("findings", "--resolved", "--json").json["items"]] == ["mfa:u1"]
     assert run("findings", "--new", "--json").json["total"] == 0
     assert run("findings", "--severity", "medium", "--json").json["items"][0]["check_id"] == "session"
     assert run("findings", "--status", "warning", "--check", "session", "--standard", "V-session", "--json").json["total"] == 1
     assert run("findings", "--severity", "enormous").code == 2
-    assert "of 3 findings" in run("findings").out
+    assert "3 findings" in run("findings", "--status", "active").out
     fid = f.json["items"][0]["id"]
     one = run("finding", str(fid), "--json")
     assert one.code == 0 and one.json["finding"]["class_uid"] == 2003

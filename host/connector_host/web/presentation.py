@@ -7,11 +7,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..posture.findings import (
+    DEFAULT_VIEW,
+    RESULTS,
+    VIEWS,
+    FindingFilter,
+    parse_severities,
+)
+
 SEVERITY_ORDER = ["critical", "high", "medium", "low", "informational"]
 RESULT_CHOICES = [
-    ("", "All results"), ("failing", "Failing (fail + warning)"), ("fail", "Fail"), ("warning", "Warning"),
-    ("pass", "Pass"), ("manual", "Manual"), ("unknown", "Unknown"), ("resolved", "Resolved"),
+    ("", "Any result of this tab"), ("fail", "Fail"), ("warning", "Warning"), ("unknown", "Not evaluated (unknown)"),
+    ("manual", "Manual"), ("pass", "Pass"),
 ]
+# the legacy ``status`` argument (API and old links): a tab, or one result
+LEGACY_STATUS_VIEWS = {"failing": "failing", "resolved": "resolved", "pass": "passed", "all": "all",
+                       "not_evaluated": "not_evaluated", "open": "open"}
 SORTS = [("severity", "Severity"), ("check", "Check"), ("first_seen", "First seen"), ("last_seen", "Last seen")]
 PAGE_SIZE = 50
 REL_LABELS = {
@@ -30,17 +41,74 @@ REL_LABELS = {
 }
 
 
+#: the query arguments the findings and assets pages put back into their links (``url_for``)
+FILTER_KEYS = ("integration", "severity", "status", "standard", "check", "new", "q", "sort", "page", "finding",
+               "type", "asset", "view", "result", "group", "admin", "state")
+
+
+def filter_args(args: Any) -> dict[str, list[str]]:
+    """The known filter arguments of a request (``FILTER_KEYS``), as lists, for links built with ``url_for``.
+
+    Anything else is dropped: ``url_for`` reads ``_anchor``, ``_method``, ``_scheme`` and ``_external`` itself
+    (a 500, or a link to another host), and unknown keys are noise.
+    """
+    getlist = getattr(args, "getlist", None)
+    out: dict[str, list[str]] = {}
+    for key in FILTER_KEYS:
+        values = getlist(key) if getlist else ([args[key]] if key in args else [])
+        values = [str(v) for v in values if v is not None]
+        if values:
+            out[key] = values
+    return out
+
+
+def finding_filter(args: Mapping[str, Any], integration: int | None) -> FindingFilter:
+    """The Finding View's selection from request arguments: ``view`` (a tab: open, failing, not_evaluated,
+    passed, resolved, all), ``result`` (one result within it), ``severity`` (repeatable), ``check``,
+    ``standard``, ``q``, ``new``, ``sort``. The older ``status`` argument still works (a tab or one result)."""
+    severities = [s for s in args.getlist("severity") if s in SEVERITY_ORDER] if hasattr(args, "getlist") else []
+    view = str(args.get("view", "") or "").strip()
+    legacy = str(args.get("status", "") or "").strip()
+    result = str(args.get("result", "") or "").strip()
+    if not view and legacy in LEGACY_STATUS_VIEWS:
+        view = LEGACY_STATUS_VIEWS[legacy]
+    elif not result and legacy in RESULTS:
+        result = legacy
+    if view not in VIEWS:
+        view = DEFAULT_VIEW
+    results = (result,) if result in RESULTS else ()
+    if results and view in ("open", "failing", "not_evaluated", "passed"):
+        view = "all"  # one result, active: whichever tab it belongs to
+    sort = str(args.get("sort", "severity") or "severity")
+    return FindingFilter(
+        integration=integration,
+        view=view,
+        results=results,
+        severity=parse_severities(severities),
+        check=str(args.get("check", "") or "").strip() or None,
+        standard=str(args.get("standard", "") or "").strip() or None,
+        search=str(args.get("q", "") or "").strip() or None,
+        new=str(args.get("new", "")) in ("1", "on", "true"),
+        order=sort if sort in dict(SORTS) else "severity",
+    )
+
+
 def finding_filters(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Store query arguments from request arguments (pages and API share it)."""
+    """Store query arguments (:meth:`Store.query_findings`) from request arguments, for the JSON API. Without
+    ``status``, what needs attention: failing and not evaluated results, never passes."""
     severities = [s for s in args.getlist("severity") if s in SEVERITY_ORDER] if hasattr(args, "getlist") else []
     result = str(args.get("status", "") or "")
-    status: list[str] = []
+    status: list[str] = ["fail", "warning", "unknown", "manual"]
     if result == "failing":
         status = ["fail", "warning"]
+    elif result == "not_evaluated":
+        status = ["unknown", "manual"]
     elif result in ("fail", "warning", "pass", "manual", "unknown"):
         status = [result]
     elif result == "resolved":
         status = ["resolved"]
+    elif result == "all":
+        status = []
     sort = str(args.get("sort", "severity") or "severity")
     return {
         "severity": severities or None,

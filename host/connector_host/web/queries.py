@@ -113,3 +113,25 @@ def stig_summary(store: Store, integration: int | None = None, expected: Iterabl
 
 def rank_of(state: str) -> int:
     return {"failing": 3, "not evaluated": 2, "passing": 1}[state]
+
+
+def view_counts(store: Store, integration: int | None = None) -> dict[str, int]:
+    """How many findings each tab of the Finding View holds (active ones by result, and the resolved)."""
+    where, params = ("integration_id = ?", [integration]) if integration is not None else ("1 = 1", [])
+    by: dict[str, int] = {}
+    for status, result, n in store._q(
+        f"SELECT status, compliance_status, COUNT(*) FROM findings WHERE {where} GROUP BY status, compliance_status",
+        params,
+    ):
+        by[f"{status}:{result}"] = n
+    active = {k.split(":", 1)[1]: v for k, v in by.items() if k.startswith("active:")}
+    failing = active.get("fail", 0) + active.get("warning", 0)
+    not_evaluated = active.get("unknown", 0) + active.get("manual", 0)
+    return {
+        "open": failing + not_evaluated,
+        "failing": failing,
+        "not_evaluated": not_evaluated,
+        "passed": active.get("pass", 0),
+        "resolved": sum(v for k, v in by.items() if k.startswith("resolved:")),
+        "all": sum(active.values()),
+    }

@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 
-from ..store import NotFound, StoreError, SyncInProgress
+from ..posture.findings import VIEWS, list_findings
+from ..store import SEVERITIES, NotFound, StoreError, SyncInProgress
 from . import actions, queries
 from .actions import ActionError, Host
 from .auth import check_password
@@ -26,8 +27,9 @@ from .presentation import (
     RESULT_CHOICES,
     SEVERITY_ORDER,
     SORTS,
+    filter_args,
     finding_detail,
-    finding_filters,
+    finding_filter,
     relationship_groups,
 )
 
@@ -227,12 +229,17 @@ def history() -> Any:
 def findings() -> Any:
     h = host()
     iid = _int_arg("integration")
-    filters = finding_filters(request.args)
-    page = max(1, _int_arg("page") or 1)
     try:
-        result = h.store.query_findings(iid, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
+        if iid is not None:
+            h.store.get_integration(iid)
+        flt = finding_filter(request.args, iid)
     except NotFound:
         abort(404)
+    except StoreError as e:
+        abort(400, str(e))
+    page = max(1, _int_arg("page") or 1)
+    try:
+        result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except StoreError as e:
         abort(400, str(e))
     selected = None
@@ -245,12 +252,14 @@ def findings() -> Any:
     summary = h.store.findings_summary(iid)
     stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
     options = queries.filter_options(h.store, iid)
-    args = request.args.to_dict(flat=False)
+    args = filter_args(request.args)
+    integrations = _integrations()
     return render_template(
-        "findings.html", page=result, filters=filters, raw=request.args, selected=selected, summary=summary,
+        "findings.html", page=result, flt=flt, raw=request.args, selected=selected, summary=summary,
         stig=stig, options=options, severities=SEVERITY_ORDER, results=RESULT_CHOICES, sorts=SORTS,
-        integrations=_integrations(), integration=iid, pageno=page, page_size=PAGE_SIZE, args=args,
-        active="findings",
+        views=VIEWS, tab_counts=queries.view_counts(h.store, iid), integrations=integrations, integration=iid,
+        pageno=page, page_size=PAGE_SIZE, args=args, multi=len(integrations) > 1, active="findings",
+        flt_severity_names=[SEVERITIES.get(i) for i in flt.severity],
     )
 
 
@@ -280,5 +289,5 @@ def assets() -> Any:
     return render_template(
         "assets.html", page=result, counts=counts, atype=atype, q=q or "", selected=selected,
         integrations=_integrations(), integration=iid, pageno=page, page_size=PAGE_SIZE,
-        args=request.args.to_dict(flat=False), active="assets",
+        args=filter_args(request.args), active="assets",
     )

@@ -1,0 +1,98 @@
+"""``connector-host findings``: what fails first, then what could not be evaluated; passes only when asked."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..console import EXIT_OK, CliError, CommandContext, ts
+from ..posture.findings import (
+    DEFAULT_VIEW,
+    RESULTS,
+    VIEWS,
+    FindingFilter,
+    list_findings,
+    parse_results,
+    parse_severities,
+)
+from ..store import StoreError
+from ._common import CommandFactory, cut_hint, integration_id, page_args, registered, several_integrations
+
+VIEW_NAMES = [v.replace("_", "-") for v in VIEWS]
+
+
+def register(cmd: CommandFactory) -> argparse.ArgumentParser:
+    views = "; ".join(f"{k.replace('_', '-')}: {v.help}" for k, v in VIEWS.items())
+    f = cmd("findings", "findings that need attention: failing (fail, warning) first, then not evaluated"
+                        " (unknown, manual); passed results with --view passed")
+    f.add_argument("name", nargs="?", help="integration (default: all)")
+    f.add_argument("--view", choices=VIEW_NAMES, default=DEFAULT_VIEW,
+                   help=f"which results (default {DEFAULT_VIEW}): {views}")
+    f.add_argument("--severity", action="append", metavar="SEVERITY",
+                   help="critical, high, medium, low, informational; repeatable or comma-separated")
+    f.add_argument("--status", action="append", metavar="RESULT",
+                   help=f"only these results: {', '.join(RESULTS)} (or failing, not-evaluated); or a state: active"
+                        " (every active result, passes included), resolved; repeatable")
+    f.add_argument("--check", help="a check id")
+    f.add_argument("--standard", help="a standard or requirement id (substring), e.g. STIG or V-273186")
+    f.add_argument("--new", action="store_true", help="became failing in the last sync")
+    f.add_argument("--resolved", action="store_true", help="stopped failing in the last sync")
+    f.add_argument("--search", help="check, title or object name contains (or an exact object id)")
+    f.add_argument("--sort", choices=["severity", "check", "first_seen", "last_seen"], default="severity")
+    page_args(f)
+    return registered(f, run)
+
+
+def build_filter(app: CommandContext) -> FindingFilter:
+    """The selection of ``findings`` (and ``export``) from the parsed arguments."""
+    args = app.args
+    view = args.view.replace("-", "_")
+    results: list[str] = []
+    for value in args.status or ():
+        for part in str(value).split(","):
+            part = part.strip().lower()
+            if part == "active":
+                view = "all"
+            elif part == "resolved":
+                view = "resolved"
+            elif part:
+                results.append(part)
+    try:
+        parsed = parse_results(results)
+        severity = parse_severities(args.severity)
+    except StoreError as e:
+        raise CliError(str(e)) from None
+    if parsed and view in ("open", "failing", "not_evaluated", "passed"):
+        view = "all"  # the results asked for, whichever tab they belong to
+    return FindingFilter(
+        integration=integration_id(app, args.name), view=view, results=parsed, severity=severity,
+        check=args.check, standard=args.standard, search=args.search, new=args.new,
+        resolved_last=args.resolved, order=args.sort,
+    )
+
+
+def run(app: CommandContext) -> int:
+    args, out = app.args, app.out
+    flt = build_filter(app)
+    page = list_findings(app.store, flt, limit=args.limit, offset=args.offset)
+    if out.as_json:
+        out.json({"view": flt.view, "total": page.total, "limit": page.limit, "offset": page.offset,
+                  "sections": page.extra.get("sections"), "items": page.items})
+        return EXIT_OK
+    if not page.items:
+        out.line("no findings match" + (" (passed results: --view passed)" if flt.view == "open" else ""))
+        return EXIT_OK
+    multi = several_integrations(app)
+    headers = ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "OBJECT"]
+    headers += ["INTEGRATION"] if multi else []
+    rows = []
+    for f in page.items:
+        row = [f["id"], f["severity"], f["result"], f["status"] if f["status"] != "active" else "", f["check_id"],
+               f["title"], f["object"]["text"]]
+        row += [f["integration"]] if multi else []
+        rows.append([*row, ts(f["first_seen"]), ts(f["last_seen"])])
+    out.table(rows, [*headers, "FIRST SEEN", "LAST SEEN"])
+    sections = page.extra.get("sections") or {}
+    parts = [f"{k.lower()} {v:,}" for k, v in sections.items() if k and v]
+    cut_hint(out, len(page.items), page.total, page.offset, page.limit,
+             "findings" + (f" ({', '.join(parts)})" if len(parts) > 1 else ""))
+    return EXIT_OK

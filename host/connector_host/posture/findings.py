@@ -1,0 +1,337 @@
+"""Findings as an admin works them: what fails first, then what could not be evaluated; passed results on their own.
+
+A *view* is a tab of the Finding View and a ``--view`` of ``connector-host findings``: the default, ``open``,
+lists failing results (``fail``, ``warning``) first, then those not evaluated (``unknown``: the data could not
+be read; ``manual``: the API cannot answer, look by hand). ``passed`` holds the passes; ``resolved`` what
+stopped failing; ``all`` everything active.
+
+The SQL is portable (``?`` placeholders, standard SQL): the PostgreSQL backend runs the same text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..store import SEVERITIES, SEVERITY_IDS, Page, Store, StoreError
+
+FAILING = ("fail", "warning")
+NOT_EVALUATED = ("unknown", "manual")
+RESULTS = ("fail", "warning", "unknown", "manual", "pass")
+RESULT_LABELS = {"fail": "fail", "warning": "warning", "unknown": "not evaluated", "manual": "manual",
+                 "pass": "pass"}
+RESULT_RANK = {"fail": 5, "warning": 4, "unknown": 3, "manual": 2, "pass": 1}
+SEVERITY_NAMES = ("critical", "high", "medium", "low", "informational")
+# Resource types naming the whole tenant: a check's aggregate result (e.g. "26 of 39 admins ...") is about it.
+ORG_TYPES = ("org", "organization", "tenant")
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    label: str
+    sections: tuple[tuple[str, tuple[str, ...]], ...]  # (heading, result statuses), listed in this order
+    lifecycle: str = "active"  # "active", "resolved" or "any"
+    help: str = ""
+
+
+VIEWS: dict[str, View] = {
+    v.key: v
+    for v in (
+        View("open", "Needs attention", (("Failing", FAILING), ("Not evaluated", NOT_EVALUATED)),
+             help="failing results (fail, warning) first, then those not evaluated (unknown, manual)"),
+        View("failing", "Failing", (("Failing", FAILING),), help="fail and warning"),
+        View("not_evaluated", "Not evaluated", (("Not evaluated", NOT_EVALUATED),),
+             help="unknown (the data could not be read) and manual (look in the Admin Console)"),
+        View("passed", "Passed", (("Passed", ("pass",)),), help="passing results"),
+        View("resolved", "Resolved", (("Resolved", RESULTS),), lifecycle="resolved",
+             help="stopped failing, or no longer reported by a complete sync"),
+        View("all", "All results", (("", RESULTS),), help="every active result, passes included"),
+    )
+}
+DEFAULT_VIEW = "open"
+ORDERS = {
+    "severity": "f.severity_id DESC, f.check_id, f.resource_name, f.id",
+    "check": "f.check_id, f.severity_id DESC, f.resource_name, f.id",
+    "first_seen": "f.first_seen DESC, f.id",
+    "last_seen": "f.last_seen DESC, f.id",
+}
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """What the Finding View, ``connector-host findings`` and the exports select."""
+
+    integration: int | None = None
+    view: str = DEFAULT_VIEW
+    results: tuple[str, ...] = ()  # explicit result statuses: override the view's sections (one section)
+    severity: tuple[int, ...] = ()
+    check: str | None = None
+    standard: str | None = None
+    search: str | None = None
+    new: bool = False  # became failing in the last applied sync
+    resolved_last: bool = False  # stopped failing in the last applied sync
+    order: str = "severity"
+
+    def sections(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if self.results:
+            return (("", tuple(r for r in RESULTS if r in self.results)),)
+        if self.resolved_last:  # they pass now, or were not reported again
+            return (("Resolved in the last sync", RESULTS),)
+        return VIEWS[self.view].sections
+
+    @property
+    def lifecycle(self) -> str:
+        if self.resolved_last:
+            return "any"
+        return VIEWS[self.view].lifecycle
+
+
+def parse_view(value: str | None) -> str:
+    value = (value or DEFAULT_VIEW).strip().lower().replace("-", "_")
+    if value not in VIEWS:
+        raise StoreError(f"unknown view {value!r}; use one of {', '.join(VIEWS)}")
+    return value
+
+
+def parse_results(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Result statuses from names (``not_evaluated`` and ``failing`` expand), comma-separated or repeated."""
+    out: list[str] = []
+    for v in values or ():
+        for part in str(v).split(","):
+            part = part.strip().lower().replace("-", "_").replace(" ", "_")
+            if not part:
+                continue
+            expanded = {"failing": FAILING, "not_evaluated": NOT_EVALUATED, "passed": ("pass",)}.get(part, (part,))
+            for p in expanded:
+                if p not in RESULTS:
+                    raise StoreError(f"unknown result {part!r}; use one of {', '.join(RESULTS)}, failing,"
+                                     " not_evaluated")
+                if p not in out:
+                    out.append(p)
+    return tuple(out)
+
+
+def parse_severities(values: Iterable[str] | None) -> tuple[int, ...]:
+    ids: set[int] = set()
+    for v in values or ():
+        for part in str(v).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part not in SEVERITY_IDS or part.isdigit():
+                raise StoreError(f"unknown severity {part!r}; use one of {', '.join(SEVERITY_NAMES)}")
+            ids.add(SEVERITY_IDS[part])
+    return tuple(sorted(ids, reverse=True))
+
+
+# ------------------------------------------------------------------------------------------------- queries
+
+
+def latest_applied_syncs(store: Store, integration: int | None = None) -> dict[int, int]:
+    """Integration id -> id of its last applied (succeeded or partial) sync."""
+    sql = "SELECT integration_id, MAX(id) FROM syncs WHERE status IN ('succeeded', 'partial')"
+    params: list[Any] = []
+    if integration is not None:
+        sql += " AND integration_id = ?"
+        params.append(integration)
+    return {r[0]: r[1] for r in store._q(sql + " GROUP BY integration_id", params)}
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values)) or "NULL"
+
+
+def where_clause(
+    store: Store, flt: FindingFilter, results: Sequence[str], *, alias: str = "f"
+) -> tuple[str, list[Any]]:
+    """The SQL condition (without WHERE) and its parameters selecting ``flt``'s findings with these results."""
+    a = alias
+    where: list[str] = []
+    params: list[Any] = []
+    if flt.integration is not None:
+        where.append(f"{a}.integration_id = ?")
+        params.append(flt.integration)
+    if flt.lifecycle != "any":
+        where.append(f"{a}.status = ?")
+        params.append(flt.lifecycle)
+    if results and set(results) != set(RESULTS):
+        where.append(f"{a}.compliance_status IN ({_marks(results)})")
+        params.extend(results)
+    if flt.severity:
+        where.append(f"{a}.severity_id IN ({_marks(flt.severity)})")
+        params.extend(flt.severity)
+    if flt.check:
+        where.append(f"{a}.check_id = ?")
+        params.append(flt.check)
+    if flt.standard:
+        where.append(f"{a}.standards LIKE ?")
+        params.append(f"%{flt.standard}%")
+    if flt.search:
+        where.append(f"({a}.title LIKE ? OR {a}.check_id LIKE ? OR {a}.resource_name LIKE ? OR {a}.resource_uid = ?)")
+        params.extend([f"%{flt.search}%", f"%{flt.search}%", f"%{flt.search}%", flt.search])
+    if flt.new or flt.resolved_last:
+        latest = list(latest_applied_syncs(store, flt.integration).values())
+        if flt.new:
+            where.append(f"{a}.new_sync_id IN ({_marks(latest)}) AND {a}.status = 'active'"
+                         f" AND {a}.compliance_status IN ('fail', 'warning')")
+            params.extend(latest)
+        if flt.resolved_last:
+            where.append(f"{a}.resolved_sync_id IN ({_marks(latest)})")
+            params.extend(latest)
+    return " AND ".join(where) or "1 = 1", params
+
+
+_LIST_COLUMNS = (
+    "f.id, f.integration_id, i.name AS integration, f.uid, f.check_id, f.title, f.severity_id, f.compliance_status,"
+    " f.status, f.standards, f.resource_type, f.resource_uid, f.resource_name, f.first_seen, f.last_seen,"
+    " f.first_sync_id, f.last_sync_id, f.failing_since, f.new_sync_id, f.resolved_at, f.resolved_sync_id"
+)
+
+
+def list_findings(store: Store, flt: FindingFilter, *, limit: int = 50, offset: int = 0) -> Page:
+    """Findings of ``flt``, its view's sections one after the other (failing, then not evaluated), each ordered by
+    ``flt.order``. Every item carries its ``section`` and a readable ``object`` (see :func:`object_labels`)."""
+    if flt.order not in ORDERS:
+        raise StoreError(f"unknown order {flt.order!r}; use one of {', '.join(ORDERS)}")
+    sections = []
+    total = 0
+    for heading, results in flt.sections():
+        clause, params = where_clause(store, flt, results)
+        n = store._q(f"SELECT COUNT(*) FROM findings f WHERE {clause}", params)[0][0]
+        sections.append((heading, clause, params, n))
+        total += n
+    items: list[dict[str, Any]] = []
+    skip, want = offset, limit
+    for heading, clause, params, n in sections:
+        if want <= 0:
+            break
+        if skip >= n:
+            skip -= n
+            continue
+        rows = store._q(
+            f"SELECT {_LIST_COLUMNS} FROM findings f JOIN integrations i ON i.id = f.integration_id"
+            f" WHERE {clause} ORDER BY {ORDERS[flt.order]} LIMIT ? OFFSET ?",
+            (*params, want, skip),
+        )
+        for r in rows:
+            item = finding_item(r)
+            item["section"] = heading
+            items.append(item)
+        want -= len(rows)
+        skip = 0
+    attach_objects(store, items)
+    counts = {heading: n for heading, _c, _p, n in sections}
+    return Page(items, total, limit, offset, extra={"sections": counts})
+
+
+def finding_item(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "integration_id": r["integration_id"],
+        "integration": r["integration"],
+        "uid": r["uid"],
+        "check_id": r["check_id"],
+        "title": r["title"],
+        "severity_id": r["severity_id"],
+        "severity": SEVERITIES.get(r["severity_id"], "other"),
+        "compliance_status": r["compliance_status"],
+        "result": RESULT_LABELS.get(r["compliance_status"], r["compliance_status"]),
+        "status": r["status"],
+        "standards": [s for s in (r["standards"] or "").split("\n") if s],
+        "resource": {"type": r["resource_type"], "uid": r["resource_uid"], "name": r["resource_name"]},
+        "first_seen": r["first_seen"],
+        "last_seen": r["last_seen"],
+        "first_sync_id": r["first_sync_id"],
+        "last_sync_id": r["last_sync_id"],
+        "failing_since": r["failing_since"],
+        "new_sync_id": r["new_sync_id"],
+        "resolved_at": r["resolved_at"],
+        "resolved_sync_id": r["resolved_sync_id"],
+    }
+
+
+# ------------------------------------------------------------------------------------------------- objects
+
+
+@dataclass
+class ObjectLabel:
+    """How a finding's resource is shown: by name (a user by login and full name), never by a bare id when the
+    asset is known."""
+
+    type: str | None
+    uid: str | None
+    name: str
+    detail: str | None = None  # a user's full name, ...
+    asset_id: int | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "uid": self.uid, "name": self.name, "detail": self.detail,
+                "asset_id": self.asset_id}
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} ({self.detail})" if self.detail and self.detail != self.name else self.name
+
+
+def _user_detail(data: Mapping[str, Any]) -> str | None:
+    user = data.get("user") if isinstance(data.get("user"), Mapping) else {}
+    full = user.get("full_name") if isinstance(user, Mapping) else None
+    return full if isinstance(full, str) and full.strip() else None
+
+
+def asset_index(store: Store, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """(integration id, uid) -> the asset's id, type, name and (users only) full name; present assets first."""
+    wanted: dict[int, set[str]] = {}
+    for integ, uid in keys:
+        if uid:
+            wanted.setdefault(integ, set()).add(uid)
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for integ, uids in wanted.items():
+        ordered = sorted(uids)
+        for i in range(0, len(ordered), 500):
+            chunk = ordered[i:i + 500]
+            rows = store._q(
+                f"SELECT id, uid, type, name, gone_at, class_uid FROM assets WHERE integration_id = ?"
+                f" AND uid IN ({_marks(chunk)}) ORDER BY gone_at IS NOT NULL, id",
+                (integ, *chunk),
+            )
+            users = []
+            for r in rows:
+                key = (integ, r["uid"])
+                if key not in out:
+                    out[key] = {"id": r["id"], "type": r["type"], "name": r["name"], "gone": r["gone_at"] is not None}
+                    if r["type"] == "user" or r["class_uid"] == 5003:
+                        users.append(r["id"])
+            if users:
+                for r in store._q(f"SELECT id, uid, data FROM assets WHERE id IN ({_marks(users)})", users):
+                    try:
+                        detail = _user_detail(json.loads(r["data"]))
+                    except ValueError:
+                        detail = None
+                    out[(integ, r["uid"])]["detail"] = detail
+    return out
+
+
+def object_label(resource: Mapping[str, Any], asset: Mapping[str, Any] | None) -> ObjectLabel:
+    rtype, uid, name = resource.get("type"), resource.get("uid"), resource.get("name")
+    if asset:
+        shown = asset.get("name") if asset.get("name") and asset.get("name") != uid else (name or asset.get("name"))
+        return ObjectLabel(asset.get("type") or rtype, uid, str(shown or uid or "-"), asset.get("detail"), asset.get("id"))
+    return ObjectLabel(rtype, uid, str(name or uid or "-"))
+
+
+def attach_objects(store: Store, items: list[dict[str, Any]]) -> None:
+    """Give each finding item an ``object``: its resource by name (login and full name for a user)."""
+    index = asset_index(store, ((f["integration_id"], f["resource"].get("uid")) for f in items))
+    for f in items:
+        label = object_label(f["resource"], index.get((f["integration_id"], f["resource"].get("uid") or "")))
+        f["object"] = label.as_dict()
+        f["object"]["text"] = label.text
+
+
+def with_filter(flt: FindingFilter, **changes: Any) -> FindingFilter:
+    return replace(flt, **changes)

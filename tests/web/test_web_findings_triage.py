@@ -1,0 +1,58 @@
+"""The Finding View opens on what fails (issue 16): tabs, sections, no pass rows by default, objects by name, an
+Integration column when there are several."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from connector_host.loader import Registry
+from connector_host.web import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
+from posture_data import make_store  # noqa: E402
+
+
+@pytest.fixture
+def pclient(tmp_path: Path) -> Any:
+    store = make_store(tmp_path / "p.db")
+    app = create_app(store, Registry(connectors={}), env={}, testing=True)
+    yield app.test_client()
+    store.close()
+
+
+def rows(html: str) -> list[str]:
+    body = html.split('id="findings"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<span class="res res-(\w+)">', body)
+
+
+def test_default_view_lists_failing_then_not_evaluated(pclient: Any) -> None:
+    html = pclient.get("/findings?group=none").get_data(as_text=True)
+    assert "misconfigurations" not in html
+    results = rows(html)
+    assert results and "pass" not in results
+    assert results.index("unknown") > max(i for i, r in enumerate(results) if r in ("fail", "warning"))
+    assert 'data-section="Failing"' in html and 'data-section="Not evaluated"' in html
+    assert ">not evaluated<" in html
+    assert "alice@example.com" in html and "Alice Adams" in html
+    assert "<th>Integration</th>" in html
+
+
+def test_passed_results_have_their_own_tab(pclient: Any) -> None:
+    html = pclient.get("/findings?group=none&view=passed").get_data(as_text=True)
+    assert set(rows(html)) == {"pass"}
+    assert 'data-view="passed"' in html
+    legacy = pclient.get("/findings?group=none&status=pass").get_data(as_text=True)
+    assert set(rows(legacy)) == {"pass"}
+    high = pclient.get("/findings?group=none&severity=critical").get_data(as_text=True)
+    assert "pass" not in rows(high)
+
+
+def test_api_findings_default_has_no_pass(pclient: Any) -> None:
+    body = pclient.get("/api/findings").get_json()
+    assert body["items"] and {f["compliance_status"] for f in body["items"]} <= {"fail", "warning", "unknown", "manual"}
+    every = pclient.get("/api/findings?status=all").get_json()
+    assert "pass" in {f["compliance_status"] for f in every["items"]}
