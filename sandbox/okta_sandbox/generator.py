@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .ids import okta_id
+from .ids import okta_id, standard_role_id
 from .model import ApiTokenGrant, OAuthClient, Org
 from .names import APP_CATALOG, DEPARTMENTS, LOCATIONS
 from .scenarios import ScenarioError, load_dir, load_scenario, resolve_times
@@ -248,7 +248,12 @@ class _Ctx:
                 self.org.user_roles[uid] = roles
 
     def role(self, type_: str, assignment: str, assignee_href: str, *, seed_key: str) -> Json:
-        rid = "irb" + hashlib.sha256(f"{self.seed}:{seed_key}".encode()).hexdigest()[:17]
+        # as real Okta: a standard role's assignment id is derived from the role type, shared by every principal
+        # holding it (unique only per principal); a custom role's binding gets an id of its own
+        if type_ == "CUSTOM":
+            rid = "irb" + hashlib.sha256(f"{self.seed}:{seed_key}".encode()).hexdigest()[:17]
+        else:
+            rid = standard_role_id(type_)
         return {
             "id": rid,
             "label": ROLE_LABELS.get(type_, type_.replace("_", " ").title()),

@@ -8,6 +8,8 @@ indexed by counter.
 
 from __future__ import annotations
 
+import base64
+
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order, so padding keeps sort order
 _WIDTH = 17
 
@@ -41,3 +43,14 @@ def id_index(okta_id_: str) -> int:
             raise ValueError(f"not a sandbox id: {okta_id_!r}")
         n = n * 62 + v
     return n
+
+
+def standard_role_id(role_type: str) -> str:
+    """The id Okta gives an assignment of a standard admin role: base32 of the role type, unpadded.
+
+    Okta derives it from the type (``USER_ADMIN`` -> ``KVJUKUS7IFCE2SKO``, ``APP_ADMIN`` -> ``IFIFAX2BIRGUSTQ``,
+    ``HELP_DESK_ADMIN`` -> ``JBCUYUC7IRCVGS27IFCE2SKO``: the ids in the spec's ``StandardRolesListResponse``), so
+    every user, group and client holding the role lists an assignment with the same id; it is unique only per
+    principal.
+    """
+    return base64.b32encode(role_type.encode("ascii")).decode("ascii").rstrip("=")
