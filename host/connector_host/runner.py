@@ -10,6 +10,8 @@ processes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -93,6 +95,50 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
+def _describe(record: Mapping[str, Any]) -> str:
+    """A record as a person finds it at the vendor: its stream, its own id and the parent it was read under."""
+    data = record.get("data") if isinstance(record.get("data"), Mapping) else {}
+    own = data.get("id", data.get("uid"))
+    text = f"{record.get('stream')} record {own!r}" if own is not None else f"{record.get('stream')} record"
+    parent = record.get("parent")
+    if isinstance(parent, Mapping) and parent.get("uid") is not None:
+        text += f" under {parent.get('type') or 'parent'} {parent.get('uid')!r}"
+    return text[:300]
+
+
+class UidLedger:
+    """The asset keys (type, uid) staged by one sync, each with a digest of the record that claimed it.
+
+    The store keys an asset by (type, uid), so a second record with a key already staged would replace the first.
+    :meth:`claim` tells the runner whether a record's key is new, a repeat of the same record (dropped silently),
+    or taken by a different record (refused as a sync error naming both). Memory: two short byte strings per
+    asset, never the records themselves.
+    """
+
+    NEW, SAME, TAKEN = "new", "same", "taken"
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, bytes] = {}
+
+    @staticmethod
+    def content(record: Mapping[str, Any]) -> bytes:
+        """What makes two records the same: stream, vendor object, parent and enrichment (not the emission time)."""
+        keep = {k: record.get(k) for k in ("stream", "data", "parent", "enrichment")}
+        return json.dumps(keep, sort_keys=True, default=str, separators=(",", ":")).encode()
+
+    def claim(self, type_: str, uid: str, record: Mapping[str, Any]) -> tuple[str, str | None]:
+        """``(NEW, None)``, ``(SAME, None)`` or ``(TAKEN, description of the record holding the key)``."""
+        key = hashlib.blake2b(f"{type_}\0{uid}".encode(), digest_size=16).digest()
+        digest = hashlib.blake2b(self.content(record), digest_size=16).digest()
+        first = self._seen.get(key)
+        if first is None:
+            self._seen[key] = digest + _describe(record).encode()
+            return self.NEW, None
+        if first[:16] == digest:
+            return self.SAME, None
+        return self.TAKEN, first[16:].decode(errors="replace")
+
+
 @dataclass
 class _SyncState:
     counts: dict[str, int] = field(default_factory=dict)
@@ -100,6 +146,8 @@ class _SyncState:
     errors: list[dict[str, Any]] = field(default_factory=list)
     errors_dropped: int = 0
     tainted_streams: set[str] = field(default_factory=set)
+    uids: UidLedger = field(default_factory=UidLedger)
+    uid_conflicts: dict[str, int] = field(default_factory=dict)  # stream -> records refused: uid of another record
     invalid_messages: int = 0
     internal_errors: int = 0  # ERROR messages of kind internal sent by the connector
     records: int = 0
@@ -355,6 +403,9 @@ class Runner:
                 problems.append(f"streams incomplete: {', '.join(incomplete)}")
             if st.tainted_streams:
                 problems.append(f"records the host could not store in: {', '.join(sorted(st.tainted_streams))}")
+            if st.uid_conflicts:
+                problems.append(f"{sum(st.uid_conflicts.values())} records refused in "
+                                f"{', '.join(sorted(st.uid_conflicts))}: their uid belonged to a different record")
             if st.invalid_messages:
                 problems.append(f"{st.invalid_messages} invalid messages")
             if st.internal_errors:
@@ -405,7 +456,24 @@ class Runner:
                         return
                     if not isinstance(asset, Mapping):
                         raise RecordError(f"connector_normalize_asset returned {type(asset).__name__}")
-                    batch_a.append(asset_row(record, asset))
+                    row = asset_row(record, asset)
+                    outcome, holder = st.uids.claim(row.type, row.uid, record)
+                    if outcome == UidLedger.SAME:
+                        return  # the same record twice: stored once
+                    if outcome == UidLedger.TAKEN:
+                        st.uid_conflicts[stream] = st.uid_conflicts.get(stream, 0) + 1
+                        first, second = redactor.text(holder), redactor.text(_describe(record))
+                        st.error(
+                            "internal",
+                            redactor.text(
+                                f"two different records have the asset uid {row.uid!r} (type {row.type}): {first} "
+                                f"and {second}; the second was not stored. A connector must give every object a uid "
+                                "of its own (scoped by its parent where the vendor's id is not unique)"
+                            )[:2000],
+                            stream=stream, uid=redactor.text(row.uid), records=[first, second],
+                        )
+                        return
+                    batch_a.append(row)
                 elif kind == "check_result":
                     finding = connector.normalize_finding(record)
                     if not isinstance(finding, Mapping):
