@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from .config_secrets import (
     Path_,
     Redactor,
     SecretError,
+    _walk,
     delete_path,
     encrypt_ref,
     encryption_available,
@@ -31,6 +33,7 @@ from .config_secrets import (
     parse_path,
     resolve_ref,
     schema_types_at,
+    secret_paths,
     set_path,
 )
 from .facade import Connector
@@ -113,6 +116,7 @@ def build_config(
     secrets = connector.secret_paths()
     config = copy.deepcopy(dict(base or {}))
     clear: dict[Path_, str] = {}
+    given: set[Path_] = set()
     for key in unset:
         delete_path(config, _path(key))
     for source, typed in ((values or {}, True), (raw_values or {}, False)):
@@ -120,6 +124,7 @@ def build_config(
             path = _path(key)
             if path in secrets:
                 if is_ref(value):
+                    given.add(path)
                     set_path(config, path, dict(value))
                 elif value not in (None, ""):
                     clear[path] = str(value)
@@ -143,11 +148,98 @@ def build_config(
         for key, target in refs.items():
             path = _path(key)
             _must_be_secret(path, secrets)
+            given.add(path)
             try:
                 set_path(config, path, make(target.strip()))
             except SecretError as e:
                 raise ConfigInputError(str(e)) from None
+    stale = stale_secrets(connector, base, config, given | set(clear))
+    if stale:
+        raise ConfigInputError(retarget_message(
+            connector, base or {}, config, stale,
+            how=" (--secret-prompt KEY, --secret-stdin KEY, --secret-env KEY=VAR or --secret-file KEY=PATH)"))
     return config
+
+
+# ------------------------------------------------------------------------------------- re-targeted secrets
+
+_DESTINATION_NAME = re.compile(r"(^|_)(url|uri|host|hostname|endpoint|domain|server)$|proxy|insecure|tls|verify|ssl",
+                               re.IGNORECASE)
+
+
+def destination_paths(schema: Mapping[str, Any]) -> list[Path_]:
+    """The config fields that decide where stored secrets are sent, and how safely.
+
+    A field marked ``"x-secret-destination": true`` in the connector's config schema, or, without marks, any
+    field named like an address (``org_url``, ``base_url``, ``*_host``, ``*_endpoint``, ``domain``...), a proxy
+    (``https_proxy``, ``proxy_username``...), or a transport-safety switch (``allow_insecure_*``, ``verify_tls``,
+    ``*_ssl*``), or of ``format: uri``. Secret fields themselves are not included (a new secret is entered).
+    """
+    secrets = set(secret_paths(schema))
+    marked = [p for p, node in _walk(schema, schema, ()) if p and node.get("x-secret-destination") is True]
+    if marked:
+        return sorted(set(marked) - secrets)
+    out: set[Path_] = set()
+    for path, node in _walk(schema, schema, ()):
+        if not path or path in secrets or node.get("properties"):
+            continue
+        if _DESTINATION_NAME.search(path[-1]) or node.get("format") in ("uri", "url", "hostname"):
+            out.add(path)
+    return sorted(out)
+
+
+def _destination_value(schema: Mapping[str, Any], config: Mapping[str, Any], path: Path_) -> Any:
+    value = get_path(config, path)
+    if value is None:
+        default = next((n.get("default") for p, n in _walk(schema, schema, ()) if p == path and "default" in n), None)
+        value = default
+    if isinstance(value, str):
+        value = value.strip().rstrip("/")
+    return None if value in ("", False, [], {}) else value
+
+
+def retargeted(connector: Connector, stored: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Path_]:
+    """The destination fields (:func:`destination_paths`) whose value differs between ``stored`` and ``new``."""
+    if not stored:
+        return []
+    schema = connector.config_schema()
+    return [p for p in destination_paths(schema)
+            if _destination_value(schema, stored, p) != _destination_value(schema, new, p)]
+
+
+def stale_secrets(connector: Connector, stored: Mapping[str, Any] | None, new: Mapping[str, Any],
+                  given: Iterable[Path_] = ()) -> list[Path_]:
+    """Secrets of ``new`` carried over from ``stored`` (the same reference) although a destination changed.
+
+    A stored secret is bound to where it was meant to go: an org URL, a proxy or the plain-http switch changed
+    since, and the secret is never sent to the new place until it is entered again (a forged or rebound page,
+    a script, a typo cannot redirect a saved token). Empty when nothing changed.
+    """
+    if not stored or not retargeted(connector, stored, new):
+        return []
+    out = []
+    entered = set(given)
+    for path in connector.secret_paths():
+        if path in entered:
+            continue
+        value = get_path(new, path)
+        if is_ref(value) and value == get_path(stored, path):
+            out.append(path)
+    return out
+
+
+def retarget_message(connector: Connector, stored: Mapping[str, Any], new: Mapping[str, Any],
+                     stale: list[Path_], *, how: str = "") -> str:
+    """Why ``stale`` secrets are not used, naming the changed fields and the secrets to enter again."""
+    changed = ", ".join(format_path(p) for p in retargeted(connector, stored, new))
+    names = ", ".join(format_path(p) for p in stale)
+    return (f"{changed} changed, so the stored {names} will not be sent there: enter {names} again"
+            f"{how} (a stored secret is only ever used with the address, proxy and transport it was saved with)")
+
+
+def drop_stale_secrets(config: dict[str, Any], stale: Iterable[Path_]) -> None:
+    for path in stale:
+        delete_path(config, path)
 
 
 def _must_be_secret(path: Path_, secrets: list[Path_]) -> None:
@@ -238,6 +330,11 @@ class HostService:
     ) -> tuple[Integration, ConfigCheck]:
         """Validate and store (add, or update ``existing``); :class:`ConfigInputError` lists the problems."""
         connector = self.connector(connector_id)
+        if existing is not None:
+            stored = self.store.get_integration(existing).config
+            stale = stale_secrets(connector, stored, config)
+            if stale:
+                raise ConfigInputError(retarget_message(connector, stored, config, stale))
         check = check_config(connector, config, self.runner.env)
         if check.problems:
             raise ConfigInputError("invalid config:\n  " + "\n  ".join(check.problems))

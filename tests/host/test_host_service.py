@@ -34,7 +34,13 @@ def test_form_values_with_a_clear_secret_need_a_key(service, monkeypatch, tmp_pa
 def test_keeping_an_existing_secret_when_the_form_leaves_it_empty(service, token_env):
     base = build_config(service.connector("fake"), raw_values={"url": "https://a.example", "auth.method": "token"},
                         secret_env={"auth.token": token_env})
-    edited = build_config(service.connector("fake"), base, values={"url": "https://b.example", "auth.token": ""})
+    edited = build_config(service.connector("fake"), base, values={"url": "https://a.example/", "auth.token": ""})
+    assert edited["auth"]["token"] == {"$secret": "env", "name": token_env} and edited["url"] == "https://a.example/"
+    # a new address: the stored secret is not carried over (it must be entered again)
+    with pytest.raises(ConfigInputError, match="url changed.*enter auth.token again"):
+        build_config(service.connector("fake"), base, values={"url": "https://b.example", "auth.token": ""})
+    edited = build_config(service.connector("fake"), base, values={"url": "https://b.example"},
+                          secret_env={"auth.token": token_env})
     assert edited["auth"]["token"] == {"$secret": "env", "name": token_env} and edited["url"] == "https://b.example"
 
 

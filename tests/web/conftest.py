@@ -44,7 +44,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def app(store: Store, registry: Registry, secret_key: str) -> Any:
-    app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key}, testing=True)
+    # the sandbox speaks plain http on loopback: the developer option must be offered
+    app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key}, testing=True,
+                     dev_allow_insecure_loopback=True)
     assert app.config.get("WTF_CSRF_ENABLED", True)
     yield app
     app.extensions["connector_host"].jobs.join(30)

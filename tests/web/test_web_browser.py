@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_helpers import EVIL, evil_org, start_serve
+from web_helpers import EVIL, PASSWORD, evil_org, start_serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,7 +43,8 @@ def browser_page() -> Iterator[Any]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     global served_proc
-    proc, base = start_serve(tmp_path / "store.db")  # with the scheduler, as in production
+    # with the scheduler, as in production; the sandbox speaks plain http: the developer option is offered
+    proc, base = start_serve(tmp_path / "store.db", "--dev-allow-insecure-loopback")
     served_proc = proc
     try:
         yield base
@@ -82,8 +83,14 @@ def flow(page: Any, base: str, sandbox: Any) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
 
-    # Integrations: the Okta card, and the search box filtering cards
+    # Sign in (the page always asks for its password), back to where the login interrupted
     page.goto(base + "/integrations")
+    page.wait_for_url(re.compile(r".*/login\?next=.*"))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^http://[^/]+/integrations$"))
+
+    # Integrations: the Okta card, and the search box filtering cards
     ready(page)
     card = page.locator('article.card[data-connector="okta"]')
     assert card.is_visible() and "Okta" in card.inner_text()
@@ -153,6 +160,8 @@ def flow(page: Any, base: str, sandbox: Any) -> None:
     page.check('input[name=severity][value=high]')
     page.click("#apply-filters")
     page.wait_for_url(re.compile(r".*severity=high.*"))
+    page.click("#group-none")  # every result (the view opens grouped by check)
+    page.wait_for_url(re.compile(r".*group=none.*"))
     sevs = page.locator("#findings tbody .sev").all_inner_texts()
     assert sevs and {s.lower() for s in sevs} == {"high"}
     page.locator("#findings .finding-link").first.click()

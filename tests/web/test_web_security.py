@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from connector_host.web import create_app
+from connector_host.web.auth import LoginThrottle
 from web_helpers import csrf_token, form_for, wait_sync
 from werkzeug.security import generate_password_hash
 
@@ -61,7 +62,8 @@ def test_security_headers_on_pages_and_api(client: Any) -> None:
 @pytest.fixture
 def locked(store: Any, registry: Any, secret_key: str) -> Any:
     app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key},
-                     password_hash=generate_password_hash("correct horse"), testing=True)
+                     password_hash=generate_password_hash("correct horse"), testing=True,
+                     throttle=LoginThrottle(max_wait=0))  # no waits here: test_web_hardening pins them
     return app.test_client()
 
 

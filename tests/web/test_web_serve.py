@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from connector_host.cli import main
 from connector_host.web.serve import is_loopback, secret_env
-from web_helpers import start_serve
+from web_helpers import login_opener, start_serve
 
 
 def test_exposing_the_page_requires_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +49,7 @@ def test_a_key_file_is_created_next_to_the_store_when_none_is_set(tmp_path: Path
 def test_serve_runs_the_page_on_loopback(tmp_path: Path) -> None:
     proc, base = start_serve(tmp_path / "store.db", "--no-scheduler")
     try:
-        with urllib.request.urlopen(base + "/integrations", timeout=10) as resp:
+        with login_opener(base).open(base + "/integrations", timeout=10) as resp:
             body = resp.read().decode()
             assert resp.status == 200 and "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
         assert 'data-connector="okta"' in body
@@ -60,7 +60,7 @@ def test_serve_runs_the_page_on_loopback(tmp_path: Path) -> None:
 
 def test_serve_with_a_password_asks_for_a_login(tmp_path: Path) -> None:
     pw = tmp_path / "pw"
-    pw.write_text("s3cret-pass\n")
+    pw.write_text("s3cret-pass-phrase\n")
     proc, base = start_serve(tmp_path / "store.db", "--no-scheduler", "--password-file", str(pw))
     try:
         with urllib.request.urlopen(base + "/integrations", timeout=10) as resp:
@@ -83,7 +83,7 @@ def test_an_integration_saved_in_the_page_syncs_from_the_cli(
     path = tmp_path / "store.db"
     store = Store(path)
     env, _ = secret_env(path, {})
-    client = create_app(store, registry, env=env, testing=True).test_client()
+    client = create_app(store, registry, env=env, testing=True, dev_allow_insecure_loopback=True).test_client()
     resp = client.post("/integrations/new/okta", data={**form_for(org_sandbox), "csrf_token": csrf_token(client)})
     assert resp.status_code == 302
     store.close()
@@ -98,9 +98,11 @@ def test_requests_do_not_leak_store_connections(tmp_path: Path) -> None:
     """Each request runs on a new thread; its SQLite connection must be closed when the request ends."""
     proc, base = start_serve(tmp_path / "store.db", "--no-scheduler")
     try:
+        opener = login_opener(base)
+
         def hit(n: int) -> None:
             for _ in range(n):
-                with urllib.request.urlopen(base + "/api/integrations", timeout=10) as resp:
+                with opener.open(base + "/api/integrations", timeout=10) as resp:
                     resp.read()
 
         hit(5)

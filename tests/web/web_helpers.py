@@ -56,12 +56,17 @@ def wait_sync(client: Any, iid: int, timeout: float = 30.0) -> dict[str, Any]:
     raise AssertionError("the sync did not end in time")
 
 
+PASSWORD = "test-login-Kx7pQ2wZ"  # the login password of the pages ``start_serve`` runs
+
+
 def start_serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Run ``connector-host serve --port 0`` and return the process and its base URL."""
+    """Run ``connector-host serve --port 0`` (login password :data:`PASSWORD` unless ``env`` says otherwise) and
+    return the process and its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "connector_host.cli", "--store", str(store), "serve", "--port", "0", *extra],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "CONNECTOR_HOST_CONNECTORS": "okta", **(env or {})},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CONNECTOR_HOST_CONNECTORS": "okta",
+             "CONNECTOR_HOST_WEB_PASSWORD": PASSWORD, **(env or {})},
     )
     assert proc.stderr is not None
     lines = []
@@ -77,3 +82,18 @@ def start_serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> 
             break
     proc.kill()
     raise AssertionError("serve did not start: " + "".join(lines))
+
+
+def login_opener(base: str, password: str = PASSWORD) -> Any:
+    """A urllib opener signed in to the page at ``base`` (cookies kept)."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(base + "/login", timeout=10) as resp:
+        token = re.search(r'name="csrf-token" content="([^"]+)"', resp.read().decode()).group(1)  # type: ignore[union-attr]
+    data = urllib.parse.urlencode({"password": password, "csrf_token": token}).encode()
+    with opener.open(urllib.request.Request(base + "/login", data=data, headers={"Origin": base}), timeout=10) as resp:
+        assert "/login" not in resp.url, "the login failed"
+    return opener

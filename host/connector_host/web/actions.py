@@ -14,6 +14,7 @@ from ..config_secrets import Path_, SecretError, encrypt_ref, get_path, resolve_
 from ..facade import Connector
 from ..loader import Registry, UnknownConnector
 from ..runner import Runner
+from ..service import drop_stale_secrets, retarget_message, stale_secrets
 from ..store import Integration, Store, StoreError
 from . import schema_form
 from .jobs import SyncJobs
@@ -31,6 +32,7 @@ class Host:
     runner: Runner
     jobs: SyncJobs
     env: Mapping[str, str]
+    dev_allow_insecure_loopback: bool = False  # ``serve --dev-allow-insecure-loopback``: offer developer options
 
 
 class ActionError(Exception):
@@ -127,26 +129,58 @@ class Submission:
     unresolved: list[Path_]
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    stale: list[Path_] = field(default_factory=list)  # stored secrets not used: a destination changed
 
     @property
     def ok(self) -> bool:
         return not self.errors and not self.general
 
 
-def form_fields(connector: Connector, integ: Integration | None) -> list[schema_form.Field]:
-    return schema_form.build_fields(connector.config_schema(), integ.config if integ else {})
+def developer_keys(connector: Connector) -> list[str]:
+    """Top-level config properties for developers only (e.g. ``allow_insecure_http_loopback``): marked
+    ``"x-developer-only": true``, or named ``*insecure*``. The page offers them only when started with
+    ``--dev-allow-insecure-loopback``."""
+    props = connector.config_schema().get("properties") or {}
+    return [k for k, v in props.items()
+            if isinstance(v, Mapping) and (v.get("x-developer-only") is True or "insecure" in k.lower())]
+
+
+def form_fields(connector: Connector, integ: Integration | None, *, dev: bool = False) -> list[schema_form.Field]:
+    skip = schema_form.HOST_OWNED + (() if dev else tuple(developer_keys(connector)))
+    return schema_form.build_fields(connector.config_schema(), integ.config if integ else {}, skip=skip)
 
 
 def submit(host: Host, connector: Connector, form: Mapping[str, Any], integ: Integration | None) -> Submission:
-    """Parse and validate a submitted configure form (nothing is stored)."""
-    fields = form_fields(connector, integ)
+    """Parse and validate a submitted configure form (nothing is stored).
+
+    Developer options the page does not offer keep their stored value. When the org URL, the proxy or the
+    plain-http switch changed (:func:`..service.stale_secrets`), the stored secrets are dropped from the
+    submission and their fields say to enter them again: a saved token is never sent to a new address.
+    """
+    dev = host.dev_allow_insecure_loopback
+    fields = form_fields(connector, integ, dev=dev)
     parsed = schema_form.parse_form(fields, form, integ.config if integ else {})
+    if not dev:
+        for key in developer_keys(connector):
+            parsed.config.pop(key, None)
+            if integ and key in integ.config:
+                parsed.config[key] = copy.deepcopy(integ.config[key])
+    stale = stale_secrets(connector, integ.config if integ else None, parsed.config, parsed.new_secrets)
+    stale_general = []
+    if stale and integ is not None:
+        stale_general.append(retarget_message(connector, integ.config, parsed.config, stale))
+        drop_stale_secrets(parsed.config, stale)
     secrets = connector.secret_paths()
     probe, unresolved = schema_form.resolve_probe(parsed.config, secrets, lambda ref: resolve_ref(ref, host.env))
     errors, general = schema_form.validate(connector.config_schema(), fields, probe, secret_paths=secrets,
                                            ignore=tuple(unresolved))
     for k, v in parsed.errors.items():
         errors[k] = v
+    names = schema_form.field_names(fields)
+    for path in stale:
+        if path in names:
+            errors[names[path]] = "enter it again: the address, proxy or plain-http setting changed"
+    general = [*stale_general, *general]
     name = str(form.get("_name", "") or "").strip() or (integ.name if integ else "")
     if not name:
         errors["_name"] = "required"
@@ -164,11 +198,13 @@ def submit(host: Host, connector: Connector, form: Mapping[str, Any], integ: Int
     for f in schema_form.iter_fields(fields):
         f.error = errors.get(f.name)
     return Submission(connector, fields, name, interval, parsed.config, parsed.new_secrets, probe, unresolved,
-                      errors, general)
+                      errors, general, stale)
 
 
 def test_submission(sub: Submission) -> dict[str, Any]:
     """Test Connection with the submitted (unsaved) config; a config the schema refuses is not sent."""
+    if sub.stale:
+        return {"status": "failed", "failure_kind": "config", "capabilities": [], "message": sub.general[0]}
     if sub.unresolved:
         names = ", ".join(".".join(p) for p in sub.unresolved)
         return {"status": "failed", "failure_kind": "config", "capabilities": [],
@@ -210,7 +246,7 @@ def save_submission(host: Host, sub: Submission, integ: Integration | None) -> I
         raise ActionError(str(e), 409) from None
 
 
-def json_form(connector: Connector, body: Mapping[str, Any], integ: Integration | None) -> dict[str, Any]:
+def json_form(host: Host, connector: Connector, body: Mapping[str, Any], integ: Integration | None) -> dict[str, Any]:
     """Translate a JSON API body ``{name, interval_minutes, config}`` into the form fields ``submit`` reads.
 
     ``config`` is a plain config object; secret fields omitted (or null) keep the stored secret.
@@ -219,7 +255,13 @@ def json_form(connector: Connector, body: Mapping[str, Any], integ: Integration 
     if config is not None and not isinstance(config, Mapping):
         raise ActionError("config must be an object")
     config = dict(config or {})
-    fields = form_fields(connector, integ)
+    if not host.dev_allow_insecure_loopback:
+        for key in developer_keys(connector):
+            stored = integ.config.get(key) if integ else None
+            if key in config and config[key] != stored and not (config[key] in (False, None) and stored is None):
+                raise ActionError(f"{key} is a developer option: start the page with `connector-host serve "
+                                  "--dev-allow-insecure-loopback` to set it (never for a real org)", 422)
+    fields = form_fields(connector, integ, dev=host.dev_allow_insecure_loopback)
     form: dict[str, Any] = {}
 
     def fill(fs: list[schema_form.Field], values: Any) -> None:

@@ -85,7 +85,7 @@ def create_integration() -> Any:
     h = host()
     body = _body()
     connector = actions.connector_or_404(h, str(body.get("connector") or ""))
-    sub = actions.submit(h, connector, actions.json_form(connector, body, None), None)
+    sub = actions.submit(h, connector, actions.json_form(h, connector, body, None), None)
     if not sub.ok:
         return jsonify(error="the configuration is not valid", errors=sub.errors, general=sub.general, status=422), 422
     integ = actions.save_submission(h, sub, None)
@@ -107,7 +107,7 @@ def update_integration(iid: int) -> Any:
         body = {**body, "config": integ.config}
     elif request.method == "PATCH" and isinstance(body["config"], dict):
         body = {**body, "config": _merge(integ.config, body["config"])}
-    sub = actions.submit(h, connector, actions.json_form(connector, body, integ), integ)
+    sub = actions.submit(h, connector, actions.json_form(h, connector, body, integ), integ)
     if not sub.ok:
         return jsonify(error="the configuration is not valid", errors=sub.errors, general=sub.general, status=422), 422
     return jsonify(_integration_out(actions.save_submission(h, sub, integ)))
@@ -149,7 +149,7 @@ def test_connection() -> Any:
             raise ActionError("integration must be an integration id")
         integ = h.store.get_integration(int(iid)) if iid is not None else None
         connector = actions.connector_or_404(h, integ.connector if integ else str(body.get("connector") or ""))
-        form: Any = actions.json_form(connector, body, integ)
+        form: Any = actions.json_form(h, connector, body, integ)
     else:
         iid = request.form.get("_integration", "")
         integ = h.store.get_integration(int(iid)) if iid.isdigit() else None

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -26,12 +27,15 @@ from ..runner import Runner
 from ..store import Store
 from .actions import Host
 from .api import api
-from .auth import require_login
+from .auth import LoginThrottle, Sessions, require_login
 from .jobs import SyncJobs
 from .store_threads import release_thread_connection
 from .views import pages
 
 log = logging.getLogger(__name__)
+
+ALLOWED_HOSTS = "connector_host_allowed_hosts"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -50,11 +54,18 @@ def create_app(
     secret_key: bytes | None = None,
     secure_cookies: bool = False,
     testing: bool = False,
+    allowed_hosts: Iterable[str] = (),
+    dev_allow_insecure_loopback: bool = False,
+    sessions: Sessions | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> Flask:
     """A web app over ``store`` and ``registry``.
 
     ``env``: where secret references are resolved and the encryption key is read (default ``os.environ``).
     ``password_hash``: a werkzeug password hash; when set, a login is required.
+    ``allowed_hosts``: host names (or addresses) the ``Host`` header may name besides ``localhost``,
+    ``127.0.0.1`` and ``::1``; any other is refused (DNS rebinding).
+    ``dev_allow_insecure_loopback``: offer the connector's developer option allowing plain http to loopback.
     """
     env = dict(os.environ if env is None else env)
     runner = runner or Runner(store, registry, env=env)
@@ -72,21 +83,38 @@ def create_app(
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["connector_host"] = Host(store, registry, runner, jobs, env)
+    app.extensions["connector_host"] = Host(store, registry, runner, jobs, env,
+                                            dev_allow_insecure_loopback=dev_allow_insecure_loopback)
+    hosts = {h.strip().lower().strip("[]") for h in (*LOCAL_HOSTS, *allowed_hosts) if h and h.strip()}
+    app.extensions[ALLOWED_HOSTS] = hosts
+
+    @app.before_request
+    def same_site_only() -> Any:
+        """Refuse a Host header this server does not answer to, and a write from another origin."""
+        if _hostname(request.host) not in hosts:
+            return _refuse(f"the Host header {request.host[:100]!r} is not one this server answers to; open the page "
+                           "by the address it was started on (or start it with --allowed-host NAME)", 421)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("Origin")
+            source = origin if origin is not None else request.headers.get("Referer")
+            if source is not None and not _same_origin(source, request.host):
+                return _refuse("the request was refused: it comes from another site (Origin or Referer)", 403)
+        return None
+
     CSRFProtect(app)
 
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
     app.jinja_env.filters.update(_filters())
     app.jinja_env.globals["login_required"] = password_hash is not None
-    require_login(app, password_hash)
+    require_login(app, password_hash, sessions=sessions, throttle=throttle)
 
     @app.after_request
     def headers(resp: Any) -> Any:
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Referrer-Policy"] = "same-origin"  # browsers then send our Origin on our own writes
         resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.endpoint != "static":
             resp.headers["Cache-Control"] = "no-store"
@@ -110,6 +138,31 @@ def create_app(
         return render_template("error.html", title=f"{e.code} {e.name}", message=e.description), e.code
 
     return app
+
+
+def _hostname(host: str) -> str:
+    """The name in a ``Host`` header or an origin's netloc, without port or brackets, lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    if host.count(":") > 1:  # a bare IPv6 address
+        return host
+    return host.partition(":")[0]
+
+
+def _same_origin(source: str, host: str) -> bool:
+    """Whether the ``Origin`` (or ``Referer``) ``source`` is this site: http(s), the same host and port."""
+    try:
+        parts = urlsplit(source)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower()
+
+
+def _refuse(message: str, status: int) -> Any:
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", title="Request refused", message=message), status
 
 
 def _filters() -> dict[str, Any]:

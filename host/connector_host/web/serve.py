@@ -1,9 +1,12 @@
 """``connector-host serve``: the web page and the scheduler in one process, on the CLI's store.
 
-Binds 127.0.0.1 unless ``--host`` says otherwise; any other address needs a password
-(``CONNECTOR_HOST_WEB_PASSWORD`` or ``--password-file``), compared against its hash. Secrets typed into the
-page are stored encrypted: with ``CONNECTOR_HOST_SECRET_KEY`` / ``CONNECTOR_HOST_SECRET_KEY_FILE`` when set,
-otherwise with a key file created next to the store (``<store>.key``, mode 0600).
+Served by waitress (a production WSGI server, pure Python), quiet per request unless ``--access-log``.
+Binds 127.0.0.1 unless ``--host`` says otherwise and always asks for a login: the password comes from
+``CONNECTOR_HOST_WEB_PASSWORD`` or ``--password-file`` (at least 12 characters, not trivially weak), or, when none
+is configured, a random one is made and printed once on stderr at start. The page answers only to the ``Host``
+names it was started on (``--allowed-host`` adds more), so a DNS-rebinding page cannot reach it. Secrets typed
+into the page are stored encrypted: with ``CONNECTOR_HOST_SECRET_KEY`` / ``CONNECTOR_HOST_SECRET_KEY_FILE`` when
+set, otherwise with a key file created next to the store (``<store>.key``, mode 0600).
 
 This module imports no Flask at import time, so the CLI's parser stays light.
 """
@@ -14,8 +17,10 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +35,23 @@ def add_serve_parser(cmd: Callable[[str, str], argparse.ArgumentParser]) -> argp
     """Register ``serve`` with the CLI's subcommand factory."""
     s = cmd("serve", "serve the web page (Integrations, History, Findings, Assets) and run the scheduler")
     s.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default 127.0.0.1; any other address requires a password)")
+                   help="address to bind (default 127.0.0.1; any other address requires a configured password)")
     s.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     s.add_argument("--password-file", metavar="PATH",
-                   help=f"file holding the login password (or env {ENV_PASSWORD}); required off loopback")
+                   help=f"file holding the login password (or env {ENV_PASSWORD}); at least 12 characters. "
+                        "Without one, a random password is printed at start (loopback only)")
+    s.add_argument("--allowed-host", action="append", metavar="NAME", default=[],
+                   help="a host name clients use to reach the page (the Host header), besides the bound address "
+                        "and localhost; repeatable (e.g. the reverse proxy's public name)")
     s.add_argument("--no-scheduler", action="store_true", help="serve the page only; do not run scheduled syncs")
     s.add_argument("--workers", type=int, default=4, help="integrations synced in parallel (default 4)")
+    s.add_argument("--threads", type=int, default=8, help="threads answering requests (default 8)")
     s.add_argument("--secure-cookies", action="store_true",
                    help="mark the session cookie Secure (behind an HTTPS reverse proxy)")
+    s.add_argument("--access-log", action="store_true", help="log one line per request on stderr")
+    s.add_argument("--dev-allow-insecure-loopback", action="store_true",
+                   help="developers only: offer the connector's option allowing plain http to 127.0.0.1 "
+                        "(a local test server such as the Okta sandbox); never for a real org")
     return s
 
 
@@ -83,13 +97,67 @@ def secret_env(store_path: Path, env: dict[str, str]) -> tuple[dict[str, str], s
     return {**env, ENV_SECRET_KEY_FILE: str(key_file)}, notice
 
 
+def allowed_hosts(bound: str, extra: Iterable[str]) -> list[str]:
+    """The ``Host`` names the page answers to: the bound address (unless a wildcard), ``--allowed-host`` names."""
+    out = [h for h in extra if h.strip()]
+    try:
+        wildcard = ipaddress.ip_address(bound.strip("[]")).is_unspecified
+    except ValueError:
+        wildcard = False
+    if not wildcard:
+        out.append(bound)
+    return out
+
+
+class AccessLog:
+    """WSGI middleware: one line per request (method, path without its query, status, bytes, milliseconds)."""
+
+    def __init__(self, app: Any, logger: logging.Logger):
+        self.app = app
+        self.log = logger
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        t0 = time.monotonic()
+        seen: dict[str, str] = {}
+
+        def start(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = self.app(environ, start)
+        try:
+            size = 0
+            for chunk in body:
+                size += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close:
+                close()
+            self.log.info("%s %s %s %s %s %d bytes %.0f ms", environ.get("REMOTE_ADDR", "-"),
+                          environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")[:200],
+                          seen.get("status", "-"), environ.get("HTTP_HOST", "-")[:100], size,
+                          (time.monotonic() - t0) * 1000)
+
+
+def _access_logger(stream: Any) -> logging.Logger:
+    logger = logging.getLogger("connector_host.web.access")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.handlers = [handler]
+    return logger
+
+
 def run_serve(app: CommandContext) -> int:
+    from waitress.server import create_server
     from werkzeug.security import generate_password_hash
-    from werkzeug.serving import make_server
 
     from ..runner import Runner
     from ..scheduler import Scheduler
     from .app import create_app
+    from .auth import generate_password, password_problem
     from .jobs import SyncJobs
 
     args, out = app.args, app.out
@@ -103,33 +171,62 @@ def run_serve(app: CommandContext) -> int:
             f"--host {args.host} exposes the page beyond this machine: set a login password with {ENV_PASSWORD} "
             "or --password-file (or bind 127.0.0.1)", EXIT_USAGE,
         )
+    if password:
+        problem = password_problem(password)
+        if problem:
+            raise CliError(f"{problem}: choose a longer, less guessable login password ({ENV_PASSWORD} or "
+                           "--password-file), or configure none on loopback to get a random one", EXIT_USAGE)
     store = app.store
     env, notice = secret_env(store.path, env)
     if notice:
         out.err(notice)
+    generated = None
+    if not password:
+        password = generated = generate_password()
     runner = Runner(store, app.registry, env=env)
     jobs = SyncJobs(runner)
     web = create_app(
         store, app.registry, runner=runner, jobs=jobs, env=env,
-        password_hash=generate_password_hash(password) if password else None, secure_cookies=args.secure_cookies,
+        password_hash=generate_password_hash(password), secure_cookies=args.secure_cookies,
+        allowed_hosts=allowed_hosts(args.host, args.allowed_host),
+        dev_allow_insecure_loopback=args.dev_allow_insecure_loopback,
     )
+    wsgi: Any = AccessLog(web.wsgi_app, _access_logger(out.stderr)) if args.access_log else None
+    if wsgi is not None:
+        web.wsgi_app = wsgi
+    try:
+        server: Any = create_server(web, host=args.host, port=args.port, threads=max(1, args.threads),
+                                    max_request_body_size=4 * 1024 * 1024, ident="connector-host")
+    except OSError as e:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}", EXIT_USAGE) from None
     scheduler: Scheduler | None = None
     sched_thread: threading.Thread | None = None
     if not args.no_scheduler:
         scheduler = Scheduler(store, runner, max_workers=args.workers, progress=jobs.progress)
         sched_thread = threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True)
         sched_thread.start()
-    server: Any = make_server(args.host, args.port, web, threaded=True)
     host = f"[{args.host}]" if ":" in args.host else args.host
-    out.err(f"serving {store.path} on http://{host}:{server.server_port}/ "
-            f"({'login required' if password else 'no login: loopback only'}; "
+    if generated:
+        out.err(f"login password (made for this run, shown once; set {ENV_PASSWORD} or --password-file to choose "
+                f"one): {generated}")
+    if args.dev_allow_insecure_loopback:
+        out.err("developer mode: the page offers plain http to 127.0.0.1 (never use it for a real org)")
+    out.err(f"serving {store.path} on http://{host}:{server.effective_port}/ (login required; "
             f"scheduler {'off' if scheduler is None else 'on'}); Ctrl-C to stop")
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def stop(_signum: int, _frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        server.close()
         if scheduler is not None:
             scheduler.stop()
             if sched_thread is not None:

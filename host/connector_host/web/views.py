@@ -13,15 +13,20 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
-from ..posture.findings import VIEWS, list_findings
-from ..store import SEVERITIES, NotFound, StoreError, SyncInProgress
-from . import actions, queries
+from ..posture.findings import (
+    FAILING,
+    NOT_EVALUATED,
+    VIEWS,
+    FindingFilter,
+    check_groups,
+    list_findings,
+)
+from ..store import SEVERITIES, NotFound, Page, StoreError, SyncInProgress
+from . import actions, auth, queries
 from .actions import ActionError, Host
-from .auth import check_password
 from .presentation import (
     PAGE_SIZE,
     RESULT_CHOICES,
@@ -54,23 +59,12 @@ def _integrations() -> list[Any]:
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    if request.method == "POST":
-        if check_password(current_app, request.form.get("password", "")):
-            session.clear()
-            session["user"] = "admin"
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//") or "\\" in target:
-                target = url_for("pages.integrations")
-            return redirect(target)
-        error = "wrong password"
-    return render_template("login.html", error=error), (401 if error else 200)
+    return auth.login_page()  # throttled; a server-side session; only a local ``next``
 
 
 @pages.route("/logout", methods=["POST"])
 def logout() -> Any:
-    session.clear()
-    return redirect(url_for("pages.login"))
+    return auth.logout()  # the session is revoked on the server
 
 
 # ------------------------------------------------------------------------------------------------ integrations
@@ -143,7 +137,7 @@ def _configure(connector_id: str, integ: Any) -> Any:
         if status_code != 200 and sub.new_secrets:
             general = [*general, "Secret fields are never sent back to the browser: enter them again to save."]
     else:
-        fields = actions.form_fields(connector, integ)
+        fields = actions.form_fields(connector, integ, dev=h.dev_allow_insecure_loopback)
     status = h.jobs.status(integ) if integ else None
     recent = h.store.history(integ.id, limit=5) if integ else []
     frequencies = list(actions.FREQUENCIES)
@@ -238,8 +232,14 @@ def findings() -> Any:
     except StoreError as e:
         abort(400, str(e))
     page = max(1, _int_arg("page") or 1)
+    grouped = request.args.get("group", "check") != "none"
+    groups = None
     try:
-        result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        if grouped:
+            groups = _group_page(check_groups(h.store, flt), flt, page)
+            result = Page([], groups.extra["results"], PAGE_SIZE)
+        else:
+            result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except StoreError as e:
         abort(400, str(e))
     selected = None
@@ -255,11 +255,63 @@ def findings() -> Any:
     args = filter_args(request.args)
     integrations = _integrations()
     return render_template(
-        "findings.html", page=result, flt=flt, raw=request.args, selected=selected, summary=summary,
+        "findings.html", page=result, groups=groups, grouped=grouped, flt=flt, raw=request.args, selected=selected, summary=summary,
         stig=stig, options=options, severities=SEVERITY_ORDER, results=RESULT_CHOICES, sorts=SORTS,
         views=VIEWS, tab_counts=queries.view_counts(h.store, iid), integrations=integrations, integration=iid,
         pageno=page, page_size=PAGE_SIZE, args=args, multi=len(integrations) > 1, active="findings",
         flt_severity_names=[SEVERITIES.get(i) for i in flt.severity],
+    )
+
+
+def _group_page(groups: list[Any], flt: Any, page: int) -> Page:
+    wanted = [s for _h, results in flt.sections() for s in results]
+    items = [g.as_dict() for g in groups[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    return Page(items, len(groups), PAGE_SIZE, (page - 1) * PAGE_SIZE,
+                extra={"results": sum(g.count(wanted) for g in groups)})
+
+
+CHECK_TABS = [("failing", "Affected"), ("not_evaluated", "Not evaluated"), ("passed", "Passing"), ("all", "All")]
+
+
+@pages.route("/findings/check")
+def finding_check() -> Any:
+    """One check of one integration: what it says, and the objects it judged (paged, searchable), each with its
+    result, the message and the values read."""
+    h = host()
+    iid = _int_arg("integration")
+    check = request.args.get("check", "").strip()
+    if iid is None or not check:
+        abort(404, "give an integration and a check")
+    integ = _integ_or_404(iid)
+    view = request.args.get("view", "") or ""
+    groups = check_groups(h.store, FindingFilter(integration=integ.id, check=check, view="all"))
+    if not groups:
+        abort(404, f"no results of check {check!r} in {integ.name}")
+    group = groups[0]
+    if view not in dict(CHECK_TABS):
+        view = "failing" if group.affected else "not_evaluated" if group.not_evaluated else "passed"
+    q = request.args.get("q", "").strip() or None
+    page = max(1, _int_arg("page") or 1)
+    flt = FindingFilter(integration=integ.id, check=check, view=view, search=q, order="severity",
+                        objects_only=group.per_object)  # the org-level summary is shown above, not as an object
+    result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, detail=True)
+    tab_counts = {"failing": group.count(FAILING), "not_evaluated": group.count(NOT_EVALUATED),
+                  "passed": group.count(["pass"])}
+    tab_counts["all"] = sum(tab_counts.values())
+    sample = h.store.finding(result.items[0]["id"]) if result.items else None
+    about = finding_detail(sample) if sample else None
+    selected = None
+    fid = _int_arg("finding")
+    if fid is not None:
+        try:
+            selected = finding_detail(h.store.finding(fid))
+        except NotFound:
+            selected = None
+    args = {"integration": [str(integ.id)], "check": [check], "view": [view], **({"q": [q]} if q else {})}
+    return render_template(
+        "finding_check.html", group=group.as_dict(), integ=integ, page=result, view=view, tabs=CHECK_TABS,
+        tab_counts=tab_counts, q=q or "", about=about, selected=selected, pageno=page, page_size=PAGE_SIZE,
+        args=args, active="findings",
     )
 
 
