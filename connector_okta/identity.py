@@ -1,9 +1,9 @@
 """Asset uids that are unique across the org, even where Okta's own ids are not (``docs/schema.md``, "Asset identity").
 
 Most Okta objects carry a generated 20-character id (``00u...``, ``0pr...``) that is unique in the org, and the
-asset uid is that id. Admin role assignments are the exception: the id of a standard role's assignment is derived
-from the role type (``KVJUKUS7IFCE2SKO`` is base32 of ``USER_ADMIN``), so every principal holding the role lists
-an assignment with that id. Their asset uid is scoped by the principal they are listed under::
+asset uid is that id. Admin role assignments are the exception: Okta derives the id of a standard role's
+assignment from the role type (``KVJUKUS7IFCE2SKO`` is base32 of ``USER_ADMIN``), so every principal holding the
+role lists an assignment with that id. Their asset uid is scoped by the principal they are listed under::
 
     user/00u1/role/KVJUKUS7IFCE2SKO                      # assigned to the user
     user/00u1/role/KVJUKUS7IFCE2SKO/via/group/00g1       # held by the user through group 00g1
