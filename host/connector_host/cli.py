@@ -10,13 +10,14 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .commands import VIEW_COMMANDS
-from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, SecretError, mask_config
+from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE, SecretError, format_path, mask_config
 from .console import (
     EXIT_BUSY,
     EXIT_CODES_HELP,
@@ -57,14 +58,68 @@ def _assignments(items: Sequence[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def read_secret_line(stream: TextIO, key: str) -> str:
+    """One secret from ``stream`` (``--secret-stdin``): one line, or a whole PEM block when it starts one."""
+    first = stream.readline()
+    if not first:
+        raise CliError(f"--secret-stdin {key}: nothing on standard input (pipe the secret in, one line)")
+    text = first.rstrip("\r\n")
+    if text.lstrip().startswith("-----BEGIN"):
+        lines = [text]
+        while not lines[-1].lstrip().startswith("-----END"):
+            line = stream.readline()
+            if not line:
+                raise CliError(f"--secret-stdin {key}: the PEM block on standard input has no -----END line")
+            lines.append(line.rstrip("\r\n"))
+        text = "\n".join(lines) + "\n"
+    if not text.strip():
+        raise CliError(f"--secret-stdin {key}: the line on standard input is empty")
+    return text
+
+
+def prompted_secrets(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> dict[str, str]:
+    """``--secret-stdin KEY`` (one, read from standard input) and ``--secret-prompt KEY`` (typed, not echoed)."""
+    import getpass
+
+    out: dict[str, str] = {}
+    stdin_keys = [k.strip() for k in getattr(args, "secret_stdin", None) or []]
+    if len(stdin_keys) > 1:
+        raise CliError("--secret-stdin can be given once (standard input holds one secret); "
+                       "use --secret-prompt for the others")
+    for key in stdin_keys:
+        out[key] = read_secret_line(stdin, key)
+    for key in [k.strip() for k in getattr(args, "secret_prompt", None) or []]:
+        if key in out:
+            raise CliError(f"{key} is given twice")
+        try:
+            value = getpass.getpass(f"{key} (not shown): ", stream=stderr)
+        except EOFError:
+            raise CliError(f"--secret-prompt {key}: no terminal to type the secret in; use --secret-stdin") from None
+        if not value.strip():
+            raise CliError(f"--secret-prompt {key}: nothing was typed")
+        out[key] = value.strip()
+    return out
+
+
 def config_from_args(
-    connector: Connector, base: Mapping[str, Any], args: argparse.Namespace, env: Mapping[str, str]
+    connector: Connector, base: Mapping[str, Any], args: argparse.Namespace, env: Mapping[str, str],
+    *, stdin: TextIO | None = None, stderr: TextIO | None = None,
 ) -> dict[str, Any]:
-    """--set / --unset / --secret-env / --secret-file applied to a stored config (see service.build_config)."""
+    """--set / --unset / --secret-env / --secret-file / --secret-stdin / --secret-prompt applied to a stored
+    config (see service.build_config). A secret given with ``--set`` works but is warned about: the command line
+    is visible to every user of the machine (``ps``) and kept in the shell's history."""
+    raw = _assignments(args.set, "--set")
+    secrets = {format_path(p) for p in connector.secret_paths()}
+    for key in raw:
+        if key.strip() in secrets and stderr is not None:
+            stderr.write(f"warning: --set {key}=... puts a secret on the command line, where other users (ps) and "
+                         f"the shell history see it; use --secret-prompt {key} or --secret-stdin {key} instead\n")
+    typed = prompted_secrets(args, stdin or sys.stdin, stderr or sys.stderr)
     try:
         return build_config(
             connector, base, env=env,
-            raw_values=_assignments(args.set, "--set"),
+            raw_values=raw,
+            secret_values=typed,
             secret_env=_assignments(args.secret_env, "--secret-env"),
             secret_file=_assignments(args.secret_file, "--secret-file"),
             unset=getattr(args, "unset", None) or (),
@@ -77,9 +132,11 @@ def config_from_args(
 
 
 class App:
-    def __init__(self, args: argparse.Namespace, out: Output, registry_factory: Callable[[], Registry]):
+    def __init__(self, args: argparse.Namespace, out: Output, registry_factory: Callable[[], Registry],
+                 stdin: TextIO | None = None):
         self.args = args
         self.out = out
+        self.stdin = stdin or sys.stdin
         self._registry_factory = registry_factory
         self._registry: Registry | None = None
         self._store: Store | None = None
@@ -192,7 +249,7 @@ class App:
 
     def cmd_add(self) -> int:
         connector = self.connector(self.args.connector)
-        config = config_from_args(connector, {}, self.args, self.env)
+        config = config_from_args(connector, {}, self.args, self.env, stdin=self.stdin, stderr=self.out.stderr)
         self._check(connector, config)
         interval = self._interval(connector, config, self.args.interval)
         try:
@@ -206,7 +263,8 @@ class App:
     def cmd_edit(self) -> int:
         integ = self.store.get_integration(self.args.name)
         connector = self.connector(integ.connector)
-        config = config_from_args(connector, integ.config, self.args, self.env)
+        config = config_from_args(connector, integ.config, self.args, self.env, stdin=self.stdin,
+                                  stderr=self.out.stderr)
         self._check(connector, config)
         kwargs: dict[str, Any] = {"config": config}
         if self.args.interval is not None or any(s.startswith("sync_interval_minutes=") for s in self.args.set or []):
@@ -329,9 +387,14 @@ class App:
             if self.args.verbose_rows:
                 for r in records:
                     self.out.line(f"\nsync #{r.id}: " + ", ".join(
-                        f"{s} {v.get('records')} ({v.get('status') or '-'})" for s, v in r.counts.items()))
-                    for e in r.errors[:10]:
-                        self.out.line(f"  {e.get('kind')}: {e.get('message')}")
+                        _stream_count(s, v) for s, v in (r.counts if isinstance(r.counts, Mapping) else {}).items()))
+                    if r.message and r.status in ("interrupted", "failed"):
+                        self.out.line(f"  {r.message}")
+                    for e in (r.errors if isinstance(r.errors, list) else [])[:10]:
+                        if isinstance(e, Mapping):
+                            self.out.line(f"  {e.get('kind')}: {e.get('message')}")
+                        else:
+                            self.out.line(f"  {e}")
         return EXIT_OK
 
     def cmd_schedule(self) -> int:
@@ -369,6 +432,14 @@ class App:
 
     def cmd_serve(self) -> int:
         return run_serve(self)
+
+
+def _stream_count(stream: str, value: Any) -> str:
+    """One collection of a sync's counts: ``{records, status}`` once a sync ended, a bare number while it ran
+    (what a killed sync leaves)."""
+    if isinstance(value, Mapping):
+        return f"{stream} {value.get('records')} ({value.get('status') or '-'})"
+    return f"{stream} {value} (-)"
 
 
 def _standards(check: Mapping[str, Any]) -> list[str]:
@@ -415,6 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read a secret field from an environment variable at run time")
         sp.add_argument("--secret-file", action="append", metavar="KEY=PATH",
                         help="read a secret field from a file at run time")
+        sp.add_argument("--secret-stdin", action="append", metavar="KEY",
+                        help="read a secret field from standard input (one line, or a PEM block) and store it "
+                             "encrypted (needs CONNECTOR_HOST_SECRET_KEY)")
+        sp.add_argument("--secret-prompt", action="append", metavar="KEY",
+                        help="type a secret field at a hidden prompt and store it encrypted; repeatable")
         sp.add_argument("--interval", type=int, metavar="MINUTES",
                         help="auto sync frequency in minutes (0: on demand only; default: the connector's)")
 
@@ -499,6 +575,7 @@ def main(
     registry: Registry | Callable[[], Registry] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
     """Entry point of the console script; returns the exit code (``registry`` lets tests inject connectors)."""
     stdout = stdout or sys.stdout
@@ -516,7 +593,7 @@ def main(
         factory: Callable[[], Registry] = lambda: registry  # noqa: E731
     else:
         factory = registry or load_connectors
-    app = App(args, out, factory)
+    app = App(args, out, factory, stdin=stdin)
     run_command = getattr(args, "run_command", None)  # a command module's handler (connector_host/commands/)
     handler = (lambda: run_command(app)) if run_command else getattr(app, "cmd_" + args.command.replace("-", "_"))
     try:
@@ -529,6 +606,10 @@ def main(
         return EXIT_NOT_FOUND
     except (StoreError, ConfigProblem, SecretError) as e:
         out.err(f"error: {e}")
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as e:  # damaged after it was opened, or a page of it unreadable
+        out.err(f"error: the store {getattr(args, 'store', None) or default_store_path()} cannot be read: {e}. "
+                "It is damaged or not a connector-host store: restore it from a backup, or give another --store")
         return EXIT_USAGE
     except KeyboardInterrupt:
         out.err("interrupted")
