@@ -71,3 +71,32 @@ def test_cli_severity_filter_prints_no_pass_rows(pstore: Store) -> None:
 def test_cli_list_cut_says_how_to_see_more(pstore: Store) -> None:
     code, out, _ = run(pstore.path, "findings", "acme", "--limit", "2")
     assert code == 0 and "showing 1-2 of 6 findings" in out and "--offset 2" in out
+
+
+def test_grouped_by_check_counts_objects_not_rows(pstore: Store) -> None:
+    from connector_host.posture.findings import check_groups
+
+    acme = pstore.get_integration("acme").id
+    groups = {g.check_id: g for g in check_groups(pstore, FindingFilter(integration=acme))}
+    mfa = groups["admin-mfa"]
+    # 2 users fail of 3 checked; the org-level result is the check's summary, not a fourth object
+    assert (mfa.status, mfa.affected, mfa.checked, mfa.passing) == ("fail", 2, 3, 1)
+    assert mfa.summary == "2 of 3 administrators have no MFA."
+    assert mfa.as_dict()["vuln_ids"] == ["V-273193"] and "DISA Okta IDaaS STIG V1R2" in mfa.standards
+    assert (groups["password-length"].status, groups["password-length"].affected) == ("warning", 1)
+    assert groups["log-streaming"].status == "unknown" and not groups["log-streaming"].per_object
+    assert "zones" not in groups  # passes only: not in the default view
+    order = [g.check_id for g in check_groups(pstore, FindingFilter(integration=acme))]
+    assert order == ["admin-mfa", "password-length", "log-streaming", "dod-banner"]  # worst first
+    passed = [g.check_id for g in check_groups(pstore, FindingFilter(integration=acme, view="passed"))]
+    assert set(passed) == {"admin-mfa", "zones"}
+    both = check_groups(pstore, FindingFilter(check="admin-mfa"))
+    assert sorted(g.integration for g in both) == ["acme", "beta"]
+
+
+def test_cli_by_check(pstore: Store) -> None:
+    code, out, _ = run(pstore.path, "findings", "acme", "--by-check", "--json")
+    items = json.loads(out)["items"]
+    assert code == 0 and items[0]["check_id"] == "admin-mfa" and (items[0]["affected"], items[0]["checked"]) == (2, 3)
+    code, out, _ = run(pstore.path, "findings", "--by-check")
+    assert code == 0 and "2 of 3" in out and "INTEGRATION" in out and "admin-mfa" in out

@@ -56,3 +56,30 @@ def test_api_findings_default_has_no_pass(pclient: Any) -> None:
     assert body["items"] and {f["compliance_status"] for f in body["items"]} <= {"fail", "warning", "unknown", "manual"}
     every = pclient.get("/api/findings?status=all").get_json()
     assert "pass" in {f["compliance_status"] for f in every["items"]}
+
+
+def test_findings_are_grouped_by_check_by_default(pclient: Any) -> None:
+    html = pclient.get("/findings?integration=1").get_data(as_text=True)
+    table = html.split('id="checks"', 1)[1].split("</table>", 1)[0]
+    checks = re.findall(r'data-check="([^"]+)"', table)
+    assert checks == ["admin-mfa", "password-length", "log-streaming", "dod-banner"]
+    assert "<b>2</b> <span class=\"muted\">of 3</span>" in table
+    assert "2 of 3 administrators have no MFA." in table
+    # two integrations: a column says which
+    every = pclient.get("/findings").get_data(as_text=True)
+    assert "<th>Integration</th>" in every and every.count('data-check="admin-mfa"') == 2
+
+
+def test_a_check_lists_its_objects_with_evidence_searchable(pclient: Any) -> None:
+    html = pclient.get("/findings/check?integration=1&check=admin-mfa").get_data(as_text=True)
+    objects = html.split('id="objects"', 1)[1].split("</table>", 1)[0]
+    assert "alice@example.com" in objects and "Alice Adams" in objects and "carol@example.com" in objects
+    assert "00u1<" not in objects and "Acme Corp" not in objects  # by name; the org summary is not an object
+    assert "active_factor_types" in objects and "Admin has no active MFA factor." in objects
+    assert "2 of 3 administrators have no MFA." in html
+    found = pclient.get("/findings/check?integration=1&check=admin-mfa&q=carol").get_data(as_text=True)
+    found = found.split('id="objects"', 1)[1].split("</table>", 1)[0]
+    assert "carol@example.com" in found and "alice@example.com" not in found
+    passed = pclient.get("/findings/check?integration=1&check=admin-mfa&view=passed").get_data(as_text=True)
+    assert "bob@example.com" in passed.split('id="objects"', 1)[1].split("</table>", 1)[0]
+    assert pclient.get("/findings/check?integration=1&check=nope").status_code == 404

@@ -10,6 +10,7 @@ from ..posture.findings import (
     RESULTS,
     VIEWS,
     FindingFilter,
+    check_groups,
     list_findings,
     parse_results,
     parse_severities,
@@ -37,6 +38,8 @@ def register(cmd: CommandFactory) -> argparse.ArgumentParser:
     f.add_argument("--new", action="store_true", help="became failing in the last sync")
     f.add_argument("--resolved", action="store_true", help="stopped failing in the last sync")
     f.add_argument("--search", help="check, title or object name contains (or an exact object id)")
+    f.add_argument("--by-check", action="store_true",
+                   help="one row per check: its worst result, the objects it fails on of those checked, standards")
     f.add_argument("--sort", choices=["severity", "check", "first_seen", "last_seen"], default="severity")
     page_args(f)
     return registered(f, run)
@@ -73,6 +76,8 @@ def build_filter(app: CommandContext) -> FindingFilter:
 def run(app: CommandContext) -> int:
     args, out = app.args, app.out
     flt = build_filter(app)
+    if args.by_check:
+        return run_by_check(app, flt)
     page = list_findings(app.store, flt, limit=args.limit, offset=args.offset)
     if out.as_json:
         out.json({"view": flt.view, "total": page.total, "limit": page.limit, "offset": page.offset,
@@ -95,4 +100,31 @@ def run(app: CommandContext) -> int:
     parts = [f"{k.lower()} {v:,}" for k, v in sections.items() if k and v]
     cut_hint(out, len(page.items), page.total, page.offset, page.limit,
              "findings" + (f" ({', '.join(parts)})" if len(parts) > 1 else ""))
+    return EXIT_OK
+
+
+def run_by_check(app: CommandContext, flt: FindingFilter) -> int:
+    out, args = app.out, app.args
+    groups = check_groups(app.store, flt)
+    shown = groups[args.offset:args.offset + args.limit]
+    if out.as_json:
+        out.json({"view": flt.view, "total": len(groups), "limit": args.limit, "offset": args.offset,
+                  "items": [g.as_dict() for g in shown]})
+        return EXIT_OK
+    if not shown:
+        out.line("no checks match" + (" (passed results: --view passed)" if flt.view == "open" else ""))
+        return EXIT_OK
+    multi = several_integrations(app)
+    rows = []
+    for g in shown:
+        d = g.as_dict()
+        objects = "org" if not g.per_object else f"{g.affected:,}" + (f" of {g.checked:,}" if g.checked is not None
+                                                                      else "")
+        row = [d["severity"], d["result"], g.check_id, objects, g.new or "", ", ".join(d["vuln_ids"])]
+        row += [g.integration] if multi else []
+        rows.append([*row, g.title + (f" - {g.summary}" if g.summary else "")])
+    headers = ["SEVERITY", "STATUS", "CHECK", "AFFECTED", "NEW", "STIG"] + (["INTEGRATION"] if multi else [])
+    out.table(rows, [*headers, "TITLE"])
+    cut_hint(out, len(shown), len(groups), args.offset, args.limit, "checks")
+    out.line("objects of one check: connector-host findings [NAME] --check CHECK_ID")
     return EXIT_OK

@@ -73,6 +73,7 @@ class FindingFilter:
     search: str | None = None
     new: bool = False  # became failing in the last applied sync
     resolved_last: bool = False  # stopped failing in the last applied sync
+    objects_only: bool = False  # leave out results about the org as a whole (a per-object check's summary)
     order: str = "severity"
 
     def sections(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -166,12 +167,21 @@ def where_clause(
     if flt.check:
         where.append(f"{a}.check_id = ?")
         params.append(flt.check)
+    if flt.objects_only:
+        where.append(f"({a}.resource_type IS NULL OR {a}.resource_type NOT IN ({_marks(ORG_TYPES)}))")
+        params.extend(ORG_TYPES)
     if flt.standard:
         where.append(f"{a}.standards LIKE ?")
         params.append(f"%{flt.standard}%")
     if flt.search:
-        where.append(f"({a}.title LIKE ? OR {a}.check_id LIKE ? OR {a}.resource_name LIKE ? OR {a}.resource_uid = ?)")
-        params.extend([f"%{flt.search}%", f"%{flt.search}%", f"%{flt.search}%", flt.search])
+        # the object's own name too: a finding may name a user by id only (its asset holds the login)
+        like = f"%{flt.search}%"
+        where.append(f"({a}.title LIKE ? OR {a}.check_id LIKE ? OR {a}.resource_name LIKE ? OR {a}.resource_uid = ?"
+                     f" OR {a}.resource_uid IN (SELECT x.uid FROM assets x WHERE x.name LIKE ?"
+                     + (" AND x.integration_id = ?)" if flt.integration is not None else ")") + ")")
+        params.extend([like, like, like, flt.search, like])
+        if flt.integration is not None:
+            params.append(flt.integration)
     if flt.new or flt.resolved_last:
         latest = list(latest_applied_syncs(store, flt.integration).values())
         if flt.new:
@@ -191,9 +201,12 @@ _LIST_COLUMNS = (
 )
 
 
-def list_findings(store: Store, flt: FindingFilter, *, limit: int = 50, offset: int = 0) -> Page:
+def list_findings(
+    store: Store, flt: FindingFilter, *, limit: int = 50, offset: int = 0, detail: bool = False
+) -> Page:
     """Findings of ``flt``, its view's sections one after the other (failing, then not evaluated), each ordered by
-    ``flt.order``. Every item carries its ``section`` and a readable ``object`` (see :func:`object_labels`)."""
+    ``flt.order``. Every item carries its ``section`` and a readable ``object`` (see :func:`object_label`);
+    with ``detail``, also the result's ``message`` and ``evidence`` (the values read)."""
     if flt.order not in ORDERS:
         raise StoreError(f"unknown order {flt.order!r}; use one of {', '.join(ORDERS)}")
     sections = []
@@ -212,13 +225,16 @@ def list_findings(store: Store, flt: FindingFilter, *, limit: int = 50, offset: 
             skip -= n
             continue
         rows = store._q(
-            f"SELECT {_LIST_COLUMNS} FROM findings f JOIN integrations i ON i.id = f.integration_id"
+            f"SELECT {_LIST_COLUMNS}{', f.data' if detail else ''} FROM findings f"
+            " JOIN integrations i ON i.id = f.integration_id"
             f" WHERE {clause} ORDER BY {ORDERS[flt.order]} LIMIT ? OFFSET ?",
             (*params, want, skip),
         )
         for r in rows:
             item = finding_item(r)
             item["section"] = heading
+            if detail:
+                item.update(result_detail(r["data"]))
             items.append(item)
         want -= len(rows)
         skip = 0
@@ -251,6 +267,167 @@ def finding_item(r: Mapping[str, Any]) -> dict[str, Any]:
         "resolved_at": r["resolved_at"],
         "resolved_sync_id": r["resolved_sync_id"],
     }
+
+
+def result_detail(data: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """A stored finding's ``message`` (why it passes or fails) and ``evidence`` (the values read, merged)."""
+    try:
+        raw = json.loads(data) if isinstance(data, str) else dict(data or {})
+    except ValueError:
+        raw = {}
+    comp = raw.get("compliance") if isinstance(raw.get("compliance"), Mapping) else {}
+    message = raw.get("message") if isinstance(raw.get("message"), str) else None
+    details = comp.get("status_details") if isinstance(comp.get("status_details"), list) else []
+    if not message and details and isinstance(details[0], str):
+        message = details[0]
+    evidence: dict[str, Any] = {}
+    for e in raw.get("evidences") or [] if isinstance(raw.get("evidences"), list) else []:
+        if isinstance(e, Mapping) and isinstance(e.get("data"), Mapping):
+            evidence.update(e["data"])
+    return {"message": message, "evidence": evidence}
+
+
+# ------------------------------------------------------------------------------------------------- by check
+
+
+@dataclass
+class CheckGroup:
+    """One check's results in one integration: its worst result, and how many objects it failed on of those it
+    checked (per-object results; a check judged on the org as a whole counts the org)."""
+
+    integration_id: int
+    integration: str
+    check_id: str
+    title: str
+    severity_id: int
+    standards: list[str]
+    counts: dict[str, int] = field(default_factory=dict)  # per-object results by status
+    org_counts: dict[str, int] = field(default_factory=dict)  # results about the org itself
+    new_objects: int = 0  # per-object results that became failing in the last sync
+    new_org: int = 0
+    summary: str | None = None  # the org-level result's message ("26 of 39 administrators ...")
+    objects_checked: int | None = None  # what the connector says it checked, when it says so
+
+    @property
+    def per_object(self) -> bool:
+        return bool(self.counts)
+
+    @property
+    def _base(self) -> dict[str, int]:
+        return self.counts if self.counts else self.org_counts
+
+    @property
+    def status(self) -> str:
+        """The worst result of the check, per object or about the org."""
+        present = {s for s, n in self.counts.items() if n} | {s for s, n in self.org_counts.items() if n}
+        return max(present, key=lambda s: RESULT_RANK.get(s, 0)) if present else "unknown"
+
+    @property
+    def new(self) -> int:
+        return self.new_objects if self.counts else self.new_org
+
+    @property
+    def affected(self) -> int:
+        return sum(self._base.get(s, 0) for s in FAILING)
+
+    @property
+    def passing(self) -> int:
+        return self._base.get("pass", 0)
+
+    @property
+    def not_evaluated(self) -> int:
+        return sum(self._base.get(s, 0) for s in NOT_EVALUATED)
+
+    @property
+    def checked(self) -> int | None:
+        """Objects judged; None when unknown: a check that reports failing objects only (the connector keeps
+        no per-object pass of 100,000 users) says how many it checked in its summary, not in a count."""
+        if self.objects_checked is not None:
+            return self.objects_checked
+        if self.counts and not self.counts.get("pass") and self.org_counts:
+            return None
+        return sum(self._base.get(s, 0) for s in ("pass", "warning", "fail"))
+
+    def count(self, results: Iterable[str]) -> int:
+        return sum(self._base.get(s, 0) for s in results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "integration_id": self.integration_id, "integration": self.integration, "check_id": self.check_id,
+            "title": self.title, "severity_id": self.severity_id,
+            "severity": SEVERITIES.get(self.severity_id, "other"), "status": self.status,
+            "result": RESULT_LABELS.get(self.status, self.status), "affected": self.affected,
+            "checked": self.checked, "passing": self.passing, "not_evaluated": self.not_evaluated,
+            "per_object": self.per_object, "counts": dict(self.counts), "org_counts": dict(self.org_counts),
+            "new": self.new, "summary": self.summary, "standards": self.standards,
+            "vuln_ids": [s for s in self.standards if s.startswith("V-") and s[2:].isdigit()],
+        }
+
+
+def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
+    """One row per (integration, check) among ``flt``'s findings, those with a result in ``flt``'s view, worst
+    first: failing before not evaluated before passing, then by severity and by how many objects fail."""
+    clause, params = where_clause(store, replace(flt, new=False), RESULTS)
+    latest = list(latest_applied_syncs(store, flt.integration).values())
+    org = _marks(ORG_TYPES)
+    rows = store._q(
+        "SELECT f.integration_id, i.name, f.check_id, MAX(f.title), MAX(f.severity_id), f.compliance_status,"
+        f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END, COUNT(*), MAX(f.standards),"
+        f" SUM(CASE WHEN f.new_sync_id IN ({_marks(latest)}) AND f.compliance_status IN ('fail', 'warning')"
+        " THEN 1 ELSE 0 END)"
+        f" FROM findings f JOIN integrations i ON i.id = f.integration_id WHERE {clause} AND f.check_id IS NOT NULL"
+        f" GROUP BY f.integration_id, i.name, f.check_id, f.compliance_status,"
+        f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END",
+        (*ORG_TYPES, *latest, *params, *ORG_TYPES),
+    )
+    groups: dict[tuple[int, str], CheckGroup] = {}
+    for integ, name, check, title, sev, status, org_level, n, standards, new in rows:
+        g = groups.get((integ, check))
+        if g is None:
+            g = groups[(integ, check)] = CheckGroup(
+                integ, name, check, title or check, sev or 0, [s for s in (standards or "").split("\n") if s])
+        g.title = g.title if g.title != check else (title or check)
+        g.severity_id = max(g.severity_id, sev or 0)
+        target = g.org_counts if org_level else g.counts
+        target[status] = target.get(status, 0) + n
+        if org_level:
+            g.new_org += new or 0
+        else:
+            g.new_objects += new or 0
+    _attach_summaries(store, flt, groups)
+    wanted = {s for _h, results in flt.sections() for s in results}
+    out = [g for g in groups.values() if any(g.count([s]) or g.org_counts.get(s) for s in wanted)]
+    if flt.new:
+        out = [g for g in out if g.new]
+    out.sort(key=lambda g: (-RESULT_RANK.get(g.status, 0), -g.severity_id, -g.affected, g.title.lower(),
+                            g.integration))
+    return out
+
+
+def _attach_summaries(store: Store, flt: FindingFilter, groups: Mapping[tuple[int, str], CheckGroup]) -> None:
+    """The org-level result's message of each group (the check's own summary), and its count of objects checked
+    when the connector states one (``objects_checked`` in the evidence)."""
+    if not groups:
+        return
+    where = ["f.resource_type IN (" + _marks(ORG_TYPES) + ")", "f.status = ?"]
+    params: list[Any] = [*ORG_TYPES, "resolved" if flt.lifecycle == "resolved" else "active"]
+    if flt.integration is not None:
+        where.append("f.integration_id = ?")
+        params.append(flt.integration)
+    checks = sorted({c for _i, c in groups})
+    where.append(f"f.check_id IN ({_marks(checks)})")
+    params.extend(checks)
+    for integ, check, data in store._q(
+        f"SELECT f.integration_id, f.check_id, f.data FROM findings f WHERE {' AND '.join(where)}", params
+    ):
+        g = groups.get((integ, check))
+        if g is None:
+            continue
+        d = result_detail(data)
+        g.summary = g.summary or d["message"]
+        checked = d["evidence"].get("objects_checked")
+        if isinstance(checked, int) and not isinstance(checked, bool):
+            g.objects_checked = checked
 
 
 # ------------------------------------------------------------------------------------------------- objects
