@@ -3,7 +3,9 @@
 ``load_config(raw)`` validates ``raw`` against ``schemas/config.schema.json`` (draft 2020-12), fills the
 defaults, normalises ``org_url`` and parses the OAuth private key, and returns a frozen :class:`OktaConfig`.
 Any problem is a :class:`ConfigError` whose message names the field and what to put there, and never quotes a
-secret. Secrets are :class:`Secret` objects: ``repr``/``str`` show ``***``; ``.reveal()`` gives the value.
+secret: not the value of a secret field (:data:`SECRET_FIELDS`) of any length, nor any value that holds one.
+Secrets are :class:`Secret` objects: ``repr``/``str`` show ``***``; ``.reveal()`` gives the value. The proxy's
+password is one of them (``proxy_password``); ``https_proxy`` itself may not carry credentials.
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ class OktaConfig:
     max_concurrency: int = 4
     rate_limit_share: float = 0.5
     fanout_budget: int = 500
-    https_proxy: str | None = field(default=None, repr=False)  # may hold proxy credentials
+    https_proxy: str | None = field(default=None, repr=False)  # never holds credentials (refused by load_config)
+    proxy_username: str | None = None
+    proxy_password: Secret | None = field(default=None, repr=False)
     allow_insecure_http_loopback: bool = False
     max_sync_seconds: int = 3600
     full_sync_every: int = 7
@@ -118,6 +122,10 @@ class OktaConfig:
         }
         if self.https_proxy:
             out["https_proxy"] = _redact_proxy(self.https_proxy)
+        if self.proxy_username:
+            out["proxy_username"] = self.proxy_username
+        if self.proxy_password is not None:
+            out["proxy_password"] = "***"
         if isinstance(self.auth, ApiTokenAuth):
             out["auth"] = {"method": "api_token", "token": "***"}
         else:
@@ -167,7 +175,21 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-SECRET_FIELDS = ("token", "private_key", "https_proxy")  # never quoted in messages
+SECRET_FIELDS = ("token", "private_key", "https_proxy", "proxy_password")  # never quoted in messages, any length
+PROXY_USERINFO = ("https_proxy must not hold a user name or password (user:password@host): put them in "
+                  "proxy_username and proxy_password, which is kept secret")
+
+
+def _holds_secret(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is, or contains, a mapping with a non-empty secret field (such values are never quoted)."""
+    if depth > 32:
+        return True
+    if isinstance(value, Mapping):
+        return any((str(k) in SECRET_FIELDS and v not in (None, "")) or _holds_secret(v, depth + 1)
+                   for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_secret(v, depth + 1) for v in value)
+    return False
 
 
 def _where(path: Any) -> str:
@@ -188,8 +210,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if v == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return f"{where}: unknown setting(s) {', '.join(map(repr, extra))}; remove them or check the spelling"
+    if leaf == "https_proxy" and v == "pattern" and isinstance(error.instance, str) and "@" in error.instance:
+        return PROXY_USERINFO
     if leaf in SECRET_FIELDS or any(str(p) in SECRET_FIELDS for p in error.absolute_path):
         return f"{label}: invalid value ({v} {error.validator_value!r})" if v != "type" else f"{label} must be text"
+    if _holds_secret(error.instance):  # e.g. an error about an object with a secret inside: never quote it
+        return f"{label}: invalid value ({v})"
     if v == "enum":
         return f"{label} must be one of {', '.join(map(str, error.validator_value))}, not {error.instance!r}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -245,6 +271,12 @@ def load_config(raw: Mapping[str, Any]) -> OktaConfig:
     except OktaError as exc:
         raise ConfigError(exc.message) from None
 
+    if raw.get("https_proxy") and not raw.get("proxy_username") and raw.get("proxy_password"):
+        raise ConfigError("proxy_password is set without proxy_username: set both, or neither")
+    if (raw.get("proxy_username") or raw.get("proxy_password")) and not raw.get("https_proxy"):
+        raise ConfigError("proxy_username / proxy_password are set but https_proxy is not: set the proxy URL too, "
+                          "e.g. http://proxy.internal:3128")
+
     raw_auth = raw["auth"]
     auth: ApiTokenAuth | OAuthAuth
     if raw_auth["method"] == "api_token":
@@ -281,6 +313,8 @@ def load_config(raw: Mapping[str, Any]) -> OktaConfig:
         rate_limit_share=float(get("rate_limit_share")),
         fanout_budget=int(get("fanout_budget")),
         https_proxy=raw.get("https_proxy") or None,
+        proxy_username=raw.get("proxy_username") or None,
+        proxy_password=Secret(raw["proxy_password"]) if raw.get("proxy_password") else None,
         allow_insecure_http_loopback=allow_http,
         max_sync_seconds=int(get("max_sync_seconds")),
         full_sync_every=int(get("full_sync_every")),

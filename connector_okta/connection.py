@@ -112,6 +112,8 @@ def test_connection(
             auth = raw_config.get("auth")
             if isinstance(auth, Mapping):
                 secrets = [v for k, v in auth.items() if k in ("token", "private_key") and isinstance(v, str)]
+            if isinstance(raw_config.get("proxy_password"), str):
+                secrets.append(raw_config["proxy_password"])
         try:
             config = load_config(raw_config)
         except ConfigError as exc:

@@ -9,7 +9,9 @@ place of each secret value, a reference:
 * ``{"$secret": "fernet", "token": "gAAAA..."}``: encrypted at rest with a Fernet key the user provides in
   ``CONNECTOR_HOST_SECRET_KEY`` or in the file named by ``CONNECTOR_HOST_SECRET_KEY_FILE``.
 
-:class:`Redactor` replaces secret values in any text the host prints, logs or stores.
+:class:`Redactor` replaces secret values in any text the host prints, logs or stores. The password in a URL's
+user info (``scheme://user:password@host``) anywhere in a config is treated as a secret too, whatever the schema
+says, and :func:`mask_config` hides it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 Path_ = tuple[str, ...]
 
@@ -265,43 +269,85 @@ def clear_secrets(stored: Mapping[str, Any], paths: Iterable[Path_]) -> list[Pat
             and not is_ref(v)]
 
 
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*:)([^/?#@\s]*)@")
+
+
+def url_passwords(config: Any, depth: int = 0) -> list[str]:
+    """The passwords of ``scheme://user:password@host`` URLs in any string of a config (raw and decoded)."""
+    found: list[str] = []
+    if depth > 32:
+        return found
+    if isinstance(config, str):
+        for m in _URL_PASSWORD.finditer(config):
+            if m.group(2):
+                found += [m.group(2), unquote(m.group(2))]
+    elif isinstance(config, Mapping):
+        for v in config.values():
+            found += url_passwords(v, depth + 1)
+    elif isinstance(config, list | tuple):
+        for v in config:
+            found += url_passwords(v, depth + 1)
+    return found
+
+
+def _mask_url_passwords(node: Any) -> Any:
+    if isinstance(node, str):
+        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@" if m.group(2) else m.group(0), node)
+    if isinstance(node, dict):
+        return {k: _mask_url_passwords(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mask_url_passwords(v) for v in node]
+    return node
+
+
 def mask_config(stored: Mapping[str, Any], paths: Iterable[Path_]) -> dict[str, Any]:
-    """A config fit for display: each secret replaced by how it is kept (``from env $X``, ``encrypted``)."""
+    """A config fit for display: each secret replaced by how it is kept (``from env $X``, ``encrypted``), and
+    the password of any URL with user info replaced by ``[redacted]``."""
     shown = copy.deepcopy(dict(stored))
     for p in paths:
         v = get_path(shown, p, _MISSING)
         if v is not _MISSING:
             set_path(shown, p, f"<secret: {describe_ref(v)}>")
-    return shown
+    return _mask_url_passwords(shown)
 
 
 # --------------------------------------------------------------------------------------------- redaction
 
 
 class Redactor:
-    """Replaces secret values (and their JSON-escaped forms and long lines of multi-line secrets) in text."""
+    """Replaces secret values (and their JSON-escaped forms and long lines of multi-line secrets) in text.
+
+    A secret shorter than :attr:`MIN_LEN` is replaced where it appears quoted (``'ab'``, ``"ab"``: how validation
+    errors and reprs show values) or as a URL's password (``:ab@``), not everywhere (every ``ab`` of a text)."""
 
     MIN_LEN = 4
 
     def __init__(self, secrets: Iterable[str] = ()):
-        needles: set[str] = set()
+        needles: dict[str, str] = {}  # needle -> its replacement
         for s in secrets:
-            if not isinstance(s, str) or len(s.strip()) < self.MIN_LEN:
+            if not isinstance(s, str) or not s.strip():
                 continue
-            needles.add(s)
-            needles.add(s.strip())
-            escaped = json.dumps(s)[1:-1]
-            needles.add(escaped)
+            if len(s.strip()) < self.MIN_LEN:
+                for v in {s, s.strip()}:  # the quoted forms keep their quotes: 'token': '[redacted]'
+                    for quoted in (repr(v), json.dumps(v), f"'{v}'", f'"{v}"'):
+                        needles[quoted] = f"{quoted[0]}{REDACTED}{quoted[-1]}"
+                    needles[f":{v}@"] = f":{REDACTED}@"
+                continue
+            plain = [s, s.strip(), json.dumps(s)[1:-1]]
             for line in s.splitlines():
                 line = line.strip()
                 if len(line) >= 16 and not line.startswith("-----"):
-                    needles.add(line)
+                    plain.append(line)
+            for n in plain:
+                if len(n) >= self.MIN_LEN:
+                    needles.setdefault(n, REDACTED)
         # longest first so a whole value is replaced before its fragments
-        self._needles = sorted((n for n in needles if len(n) >= self.MIN_LEN), key=len, reverse=True)
+        self._needles = sorted(needles.items(), key=lambda item: len(item[0]), reverse=True)
 
     @classmethod
     def for_config(cls, config: Mapping[str, Any], paths: Iterable[Path_]) -> Redactor:
-        return cls(v for p in paths if isinstance(v := get_path(config, p), str))
+        values = [v for p in paths if isinstance(v := get_path(config, p), str)]
+        return cls(values + url_passwords(config))
 
     def __bool__(self) -> bool:
         return bool(self._needles)
@@ -309,9 +355,9 @@ class Redactor:
     def text(self, text: str) -> str:
         if not self._needles or not isinstance(text, str):
             return text
-        for n in self._needles:
+        for n, replacement in self._needles:
             if n in text:
-                text = text.replace(n, REDACTED)
+                text = text.replace(n, replacement)
         return text
 
     def obj(self, obj: Any) -> Any:

@@ -94,7 +94,8 @@ def requests_mock_any_evil():
 def test_secrets_not_in_config_repr_str_or_redacted():
     cfg = load_config(base_config())
     key_pem = pem(rsa_key())
-    ocfg = load_config(oauth_config(key_pem, https_proxy="http://user:proxypass@proxy.local:3128"))
+    ocfg = load_config(oauth_config(key_pem, https_proxy="http://proxy.local:3128", proxy_username="user",
+                                    proxy_password="proxypass"))
     for text in (repr(cfg), str(cfg), repr(cfg.auth), str(cfg.redacted()), repr(cfg.auth.token), str(cfg.auth.token)):
         assert TOKEN not in text
     for text in (repr(ocfg), str(ocfg), repr(ocfg.auth), str(ocfg.redacted())):

@@ -210,3 +210,61 @@ def replace_header(headers: list[tuple[str, str]], name: str, value: str) -> lis
 
 def deep_json(levels: int) -> bytes:
     return b"[" * levels + b"]" * levels
+
+
+# ------------------------------------------------------------------------------------------------ forward proxy
+
+
+class AuthProxy:
+    """A plain-HTTP forward proxy on ``127.0.0.1:<port>`` that wants ``Proxy-Authorization: Basic user:password``
+    (else 407) and records what it was sent; enough to prove the connector logs in to its proxy."""
+
+    def __init__(self, user: str, password: str) -> None:
+        import base64
+
+        self.expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.seen: list[str | None] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                auth = self.headers.get("Proxy-Authorization")
+                outer.seen.append(auth)
+                if auth != outer.expected:
+                    self.send_response(407)
+                    self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                target = urlsplit(self.path)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in _HOP and k.lower() not in ("host", "proxy-authorization")}
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                try:
+                    conn.request("GET", target.path + (f"?{target.query}" if target.query else ""), headers=headers)
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    out = [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP]
+                    status = resp.status
+                finally:
+                    conn.close()
+                self.send_response(status)
+                for k, v in out:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()

@@ -180,7 +180,8 @@ def test_config_objects_never_show_their_secrets(sandbox):
     client_id = next(iter(sb.org.oauth_clients))
     pem = sb.org.oauth_private_keys[client_id]
     api = load_config({"org_url": sb.url, "auth": {"method": "api_token", "token": token},
-                       "allow_insecure_http_loopback": True, "https_proxy": "http://proxyuser:proxypass@proxy.example:3128"})
+                       "allow_insecure_http_loopback": True, "https_proxy": "http://proxy.example:3128",
+                       "proxy_username": "proxyuser", "proxy_password": "proxypass"})
     oauth = load_config({"org_url": sb.url, "auth": {"method": "oauth", "client_id": client_id, "private_key": pem},
                          "allow_insecure_http_loopback": True})
     assert isinstance(api, OktaConfig)
