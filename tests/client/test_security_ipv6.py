@@ -51,7 +51,7 @@ def test_an_unsafe_ipv4_inside_an_ipv6_address_is_refused(v4, form, address):
     assert problem is not None, (form, address)
 
 
-@pytest.mark.parametrize(("v4", "form", "address"), CASES[:: len(embeddings("1.1.1.1"))])
+@pytest.mark.parametrize(("v4", "form", "address"), CASES[::10])  # 10 is coprime to the 9 forms: each is used
 def test_a_name_resolving_to_such_an_address_gets_no_request(v4, form, address):
     def resolver(host, port, *args, **kwargs):
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
