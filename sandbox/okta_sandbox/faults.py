@@ -24,7 +24,7 @@ KINDS: dict[str, str] = {
     "html": "answer an HTML error page (status default 502)",
     "next_self": "the next link equals the self link",
     "repeat_cursor": "the next link repeats the cursor of the current request",
-    "foreign_next": "the next link points at another host (`host`)",
+    "foreign_next": "the next link points at another host (`host`; see `ambiguous_host` for a `\\@` link)",
     "revoke": "revoke the calling token after `after` matching requests (401 E0000011 from then on)",
     "forbidden": "answer 403 E0000006",
     "feature": "answer 401 E0000015 (feature not enabled)",
@@ -133,6 +133,17 @@ class Faults:
                 key = f"{f.kind}:{f.path}"
                 out[key] = out.get(key, 0) + n
             return out
+
+
+def ambiguous_host(foreign: str, org: str) -> str:
+    """A ``host`` for ``foreign_next`` whose links read as ``org`` to Python's ``urlsplit`` but connect to
+    ``foreign`` with requests/urllib3: ``http://FOREIGN\\@ORG`` (issue 15). ``org`` is the sandbox's URL, so build
+    the fault once the sandbox has its port, e.g. ``sb.faults = Faults.of([Fault("foreign_next", "/api/v1/users",
+    host=ambiguous_host(evil_url, sb.url), count=None)])``; the spec-string form works too
+    (``foreign_next:/api/v1/users:host=http://127.0.0.1:8001\\@127.0.0.1:8000``)."""
+    scheme, _, foreign_netloc = foreign.rstrip("/").partition("://")
+    org_netloc = org.rstrip("/").partition("://")[2]
+    return f"{scheme}://{foreign_netloc}\\@{org_netloc}"
 
 
 def first(active: list[Fault], kinds: set[str] | str) -> Fault | None:

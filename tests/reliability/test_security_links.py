@@ -8,7 +8,7 @@ here runs the connector's real HTTP stack against real listeners: the org (a fak
 from __future__ import annotations
 
 import pytest
-from okta_sandbox.faults import Fault, Faults
+from okta_sandbox.faults import Fault, Faults, ambiguous_host
 from reliability_harness import RecordingServer, final_streams, payloads
 from security_servers import TOKEN, Answer, FakeOrg, json_answer
 
@@ -139,7 +139,8 @@ def test_a_sync_given_an_ambiguous_next_link_is_partial_and_sends_nothing_to_the
     """The sandbox's ``foreign_next`` fault with a ``\\@`` host: users is INCOMPLETE with the reason, the other
     collections are complete, the sync is ``partial`` (not ``failed``), and the other port saw no connection."""
     sb = sandbox("default", users=250, rate_limits=None)
-    host = f"http://127.0.0.1:{port_of(evil.url)}\\@127.0.0.1:{sb.port}"  # the sandbox's port is known once started
+    host = ambiguous_host(evil.url, sb.url)  # http://127.0.0.1:EVIL\@127.0.0.1:SANDBOX, once the port is known
+    assert host == f"http://127.0.0.1:{port_of(evil.url)}\\@127.0.0.1:{sb.port}"
     sb.faults = Faults.of([Fault("foreign_next", "/api/v1/users", host=host, count=None)])
     from okta_sandbox.generator import token_for_role
 
