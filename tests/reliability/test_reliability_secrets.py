@@ -1,7 +1,8 @@
 """Secrets hunt: whole syncs and every CLI command at DEBUG, with both credentials (SSWS token, OAuth private key
 JWT), then a search for the secret in everything the host and the connector produced: stdout, stderr, every log
 record (and its traceback), history rows, the store file's bytes, the raw sync messages and the normalised
-records. Neither the token, nor the private key, nor an OAuth access token minted from it may appear anywhere."""
+records. Neither the token, nor the private key, nor an OAuth access token minted from it, nor the password of the
+proxy the SSWS run goes through (a real proxy that wants a login) may appear anywhere."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ pytest.importorskip("okta_sandbox.generator")
 
 from connector_host import cli  # noqa: E402
 from connector_host.store import Store  # noqa: E402
-from connector_okta.client.session import OktaClient  # noqa: E402
-from connector_okta.config import OktaConfig, Secret, load_config  # noqa: E402
 from okta_sandbox.faults import Faults  # noqa: E402
 from reliability_harness import (  # noqa: E402
     KEY_ENV,
@@ -30,6 +29,14 @@ from reliability_harness import (  # noqa: E402
     stored_config,
     super_token,
 )
+from security_servers import AuthProxy  # noqa: E402
+
+from connector_okta.client.session import OktaClient  # noqa: E402
+from connector_okta.config import OktaConfig, Secret, load_config  # noqa: E402
+
+PROXY_ENV = "RELIABILITY_PROXY_PASSWORD"
+PROXY_USER = "svc-proxy"
+PROXY_PASSWORD = "Pr0xy:p@ss/w%rd-Zq9x"  # characters a URL's user info must encode
 
 
 def secret_fragments(secret: str) -> list[str]:
@@ -74,7 +81,7 @@ def log_text(caplog: pytest.LogCaptureFixture) -> str:
 
 @pytest.mark.usefixtures("compressed_backoff")
 @pytest.mark.parametrize("method", ["api_token", "oauth"])
-def test_no_secret_in_any_output_log_history_store_or_record(method, sandbox, tmp_path, monkeypatch, caplog):
+def test_no_secret_in_any_output_log_history_store_or_record(method, sandbox, tmp_path, monkeypatch, caplog, request):
     caplog.set_level(logging.DEBUG)  # every logger, the connector's and the host's, at DEBUG
     sb = sandbox("weak", users=40, seed=5, rate_limits=None)
     hunt = Hunt()
@@ -89,12 +96,24 @@ def test_no_secret_in_any_output_log_history_store_or_record(method, sandbox, tm
         transcript.append((" ".join(argv), out.getvalue() + "\n" + err.getvalue()))
         return code, out.getvalue()
 
+    proxy = None
     if method == "api_token":
         token = super_token(sb)
         hunt.add(token)
         monkeypatch.setenv(TOKEN_ENV, token)
-        add_args = ["--set", "auth.method=api_token", "--secret-env", f"auth.token={TOKEN_ENV}"]
-        config = stored_config(sb)
+        # through a proxy that wants a login: its password is a secret like the token
+        for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        proxy = AuthProxy(PROXY_USER, PROXY_PASSWORD)
+        request.addfinalizer(proxy.stop)
+        hunt.add(PROXY_PASSWORD)
+        monkeypatch.setenv(PROXY_ENV, PROXY_PASSWORD)
+        via_proxy: dict[str, Any] = {"https_proxy": proxy.url, "proxy_username": PROXY_USER,
+                                     "proxy_password": {"$secret": "env", "name": PROXY_ENV}}
+        add_args = ["--set", "auth.method=api_token", "--secret-env", f"auth.token={TOKEN_ENV}",
+                    "--set", f"https_proxy={proxy.url}", "--set", f"proxy_username={PROXY_USER}",
+                    "--secret-env", f"proxy_password={PROXY_ENV}"]
+        config = stored_config(sb, **via_proxy)
     else:
         client_id, client = next(iter(sb.org.oauth_clients.items()))
         pem = sb.org.oauth_private_keys[client_id]
@@ -154,6 +173,8 @@ def test_no_secret_in_any_output_log_history_store_or_record(method, sandbox, tm
     code, _ = run("sync", "acme")
     assert code == 1
 
+    if proxy is not None:  # every request went through the proxy, logged in
+        assert proxy.seen and all(seen == proxy.expected for seen in proxy.seen), len(proxy.seen)
     for auth in sb.auth._issued:  # noqa: SLF001 - the OAuth access tokens the sandbox minted are secrets too
         hunt.add(auth)
     if method == "oauth":
