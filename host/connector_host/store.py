@@ -18,6 +18,10 @@ A finding is *failing* when its compliance status is ``fail`` or ``warning``. ``
 became failing in a sync; ``resolved`` counts failing findings that passed or were not re-emitted.
 
 Secrets are never stored in clear: integration configs hold references (see :mod:`.config_secrets`).
+
+The schema is a ladder of numbered migrations in :mod:`.store_schema`; opening a store applies those it lacks
+(:func:`migrate`) and refuses a store of a later host (:class:`StoreTooNew`) or a file that is not a store
+(:class:`NotAStore`).
 """
 
 from __future__ import annotations
@@ -34,156 +38,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from .store_schema import LEDGER_DDL, LEDGER_TABLE, LEGACY_VERSION, MIGRATIONS, Migration, check_ladder
+
 FAILING = ("fail", "warning")
 KNOWN = ("pass", "warning", "fail")
 SYNC_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
 SEVERITIES = {0: "unknown", 1: "informational", 2: "low", 3: "medium", 4: "high", 5: "critical", 6: "fatal", 99: "other"}
 SEVERITY_IDS = {v: k for k, v in SEVERITIES.items()} | {"info": 1}
 STALE_HEARTBEAT_MS = 30 * 60 * 1000
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS integrations (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    connector TEXT NOT NULL,
-    config TEXT NOT NULL,
-    interval_minutes INTEGER,
-    enabled INTEGER NOT NULL DEFAULT 1,
-    state TEXT,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS syncs (
-    id INTEGER PRIMARY KEY,
-    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
-    started_at INTEGER NOT NULL,
-    ended_at INTEGER,
-    status TEXT NOT NULL,
-    sync_mode TEXT NOT NULL DEFAULT 'full',
-    trigger TEXT NOT NULL DEFAULT 'manual',
-    message TEXT,
-    counts TEXT NOT NULL DEFAULT '{}',
-    records INTEGER NOT NULL DEFAULT 0,
-    assets_seen INTEGER NOT NULL DEFAULT 0,
-    assets_new INTEGER NOT NULL DEFAULT 0,
-    assets_gone INTEGER NOT NULL DEFAULT 0,
-    findings_seen INTEGER NOT NULL DEFAULT 0,
-    findings_new INTEGER NOT NULL DEFAULT 0,
-    findings_resolved INTEGER NOT NULL DEFAULT 0,
-    api_requests INTEGER,
-    rate_limit_wait_seconds REAL,
-    errors TEXT NOT NULL DEFAULT '[]',
-    stats TEXT,
-    owner TEXT,
-    heartbeat_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS syncs_by_integration ON syncs (integration_id, id);
-CREATE INDEX IF NOT EXISTS syncs_running ON syncs (status) WHERE status = 'running';
-
-CREATE TABLE IF NOT EXISTS assets (
-    id INTEGER PRIMARY KEY,
-    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
-    type TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    name TEXT,
-    class_uid INTEGER,
-    stream TEXT,
-    data TEXT NOT NULL,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    first_sync_id INTEGER NOT NULL,
-    last_sync_id INTEGER NOT NULL,
-    gone_at INTEGER,
-    gone_sync_id INTEGER,
-    UNIQUE (integration_id, type, uid)
-);
--- The views read these indexes alone: a row's columns after ``data`` (gone_at, last_seen, ...) sit behind the
--- raw object's overflow pages, so a filter or count that touches the table reads every raw object.
-DROP INDEX IF EXISTS assets_active;
-CREATE INDEX IF NOT EXISTS assets_live ON assets (integration_id, gone_at, type, name COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS assets_by_type_name ON assets (integration_id, type, name COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS assets_by_uid ON assets (uid, integration_id);
-
-CREATE VIRTUAL TABLE IF NOT EXISTS assets_fts USING fts5(name, content='assets', content_rowid='id', tokenize='trigram');
-CREATE TRIGGER IF NOT EXISTS assets_fts_insert AFTER INSERT ON assets BEGIN
-    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
-END;
-CREATE TRIGGER IF NOT EXISTS assets_fts_delete AFTER DELETE ON assets BEGIN
-    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
-END;
-CREATE TRIGGER IF NOT EXISTS assets_fts_update AFTER UPDATE OF name ON assets WHEN old.name IS NOT new.name BEGIN
-    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
-    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
-END;
-
-CREATE TABLE IF NOT EXISTS findings (
-    id INTEGER PRIMARY KEY,
-    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
-    uid TEXT NOT NULL,
-    check_id TEXT,
-    title TEXT,
-    severity_id INTEGER NOT NULL DEFAULT 0,
-    compliance_status TEXT NOT NULL DEFAULT 'unknown',
-    standards TEXT NOT NULL DEFAULT '',
-    resource_type TEXT,
-    resource_uid TEXT,
-    resource_name TEXT,
-    data TEXT NOT NULL,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    first_sync_id INTEGER NOT NULL,
-    last_sync_id INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'active',
-    resolved_at INTEGER,
-    resolved_sync_id INTEGER,
-    failing_since INTEGER,
-    new_sync_id INTEGER,
-    UNIQUE (integration_id, uid)
-);
-CREATE INDEX IF NOT EXISTS findings_by_severity ON findings (integration_id, status, severity_id);
-CREATE INDEX IF NOT EXISTS findings_by_check ON findings (check_id);
-CREATE INDEX IF NOT EXISTS findings_by_resource ON findings (resource_uid, integration_id);
-CREATE INDEX IF NOT EXISTS findings_by_status ON findings (integration_id, status, compliance_status, severity_id);
-CREATE INDEX IF NOT EXISTS findings_by_new ON findings (new_sync_id);
-CREATE INDEX IF NOT EXISTS findings_by_resolved ON findings (resolved_sync_id);
-CREATE INDEX IF NOT EXISTS findings_view ON findings (integration_id, status, compliance_status, severity_id,
-    check_id, resource_name, resource_type, resource_uid, title, standards, new_sync_id, resolved_sync_id,
-    first_seen, last_seen);  -- covers every filter and order of query_findings
-
-CREATE TABLE IF NOT EXISTS relationships (
-    id INTEGER PRIMARY KEY,
-    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
-    stream TEXT,
-    relation TEXT NOT NULL,
-    from_type TEXT NOT NULL,
-    from_uid TEXT NOT NULL,
-    to_type TEXT NOT NULL,
-    to_uid TEXT NOT NULL,
-    attributes TEXT,
-    first_sync_id INTEGER NOT NULL,
-    last_sync_id INTEGER NOT NULL,
-    UNIQUE (integration_id, relation, from_type, from_uid, to_type, to_uid)
-);
-CREATE INDEX IF NOT EXISTS relationships_from ON relationships (from_uid, integration_id);
-CREATE INDEX IF NOT EXISTS relationships_to ON relationships (to_uid, integration_id);
-
-CREATE TABLE IF NOT EXISTS staged_assets (
-    sync_id INTEGER NOT NULL, type TEXT NOT NULL, uid TEXT NOT NULL, name TEXT, class_uid INTEGER,
-    stream TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, type, uid)
-);
-CREATE TABLE IF NOT EXISTS staged_findings (
-    sync_id INTEGER NOT NULL, uid TEXT NOT NULL, check_id TEXT, title TEXT, severity_id INTEGER NOT NULL,
-    compliance_status TEXT NOT NULL, standards TEXT NOT NULL, resource_type TEXT, resource_uid TEXT,
-    resource_name TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, uid)
-);
-CREATE TABLE IF NOT EXISTS staged_relationships (
-    sync_id INTEGER NOT NULL, stream TEXT, relation TEXT NOT NULL, from_type TEXT NOT NULL,
-    from_uid TEXT NOT NULL, to_type TEXT NOT NULL, to_uid TEXT NOT NULL, attributes TEXT,
-    PRIMARY KEY (sync_id, relation, from_type, from_uid, to_type, to_uid)
-);
-"""
 
 
 class StoreError(Exception):
@@ -196,6 +58,14 @@ class NotFound(StoreError):
 
 class SyncInProgress(StoreError):
     """Another sync of the same integration is running."""
+
+
+class NotAStore(StoreError):
+    """The file is not a connector-host store: not SQLite, damaged, or another program's database."""
+
+
+class StoreTooNew(StoreError):
+    """The store's schema is of a later connector-host than this one."""
 
 
 def now_ms() -> int:
@@ -236,6 +106,108 @@ def default_store_path() -> Path:
     elif not base:
         base = str(Path.home() / ("Library/Application Support" if os.uname().sysname == "Darwin" else ".local/share"))
     return Path(base) / "connector-host" / "store.db"
+
+
+# ------------------------------------------------------------------------------------------------- schema
+
+
+def _statements(script: str) -> Iterator[str]:
+    """An SQL script's statements, cut where SQLite says one is complete (a trigger body keeps its ``;``)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece
+        if sqlite3.complete_statement(pending + ";"):
+            if pending.strip():
+                yield pending + ";"
+            pending = ""
+        else:
+            pending += ";"
+    if pending.strip(" \t\n;"):
+        yield pending
+
+
+def stored_version(db: sqlite3.Connection, path: object) -> int:
+    """The schema version of the database behind ``db`` (0: empty); :class:`NotAStore` for another program's."""
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    tables = {r[0] for r in rows}
+    if LEDGER_TABLE in tables:
+        return int(db.execute(f"SELECT COALESCE(MAX(version), 0) FROM {LEDGER_TABLE}").fetchone()[0])
+    table, key = LEGACY_VERSION
+    if table in tables:  # written before the ledger; no version: its first open was cut short
+        row = db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row and str(row[0]).isdigit() else 0
+    if tables:
+        raise NotAStore(
+            f"{path} is an SQLite database of another program (tables: {', '.join(sorted(tables)[:5])}),"
+            " not a connector-host store; give a new file or an existing store"
+        )
+    return 0
+
+
+def migrate(db: sqlite3.Connection, path: object, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply the migrations the store at ``path`` lacks, in order, in one transaction; the versions applied.
+
+    :class:`StoreTooNew` when the store's version is above the last of ``migrations``; :class:`StoreError`
+    when a migration fails (nothing of it is kept). Foreign keys are off while migrating (a migration rebuilding a
+    table must not cascade deletes) and checked before the commit. The ledger gets a row per version, also for
+    those an earlier host applied before the ledger existed.
+    """
+    check_ladder(migrations)
+    latest = migrations[-1].version
+    if _known_version(stored_version(db, path), latest, path) == latest:
+        return []  # the common case, without taking the write lock
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set before BEGIN
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        current = _known_version(stored_version(db, path), latest, path)  # another process may have migrated
+        db.execute(LEDGER_DDL["sqlite"])
+        applied = []
+        for m in migrations:
+            if m.version > current:
+                try:
+                    for statement in _statements(m.script("sqlite")):
+                        db.execute(statement)
+                    if m.run:
+                        m.run(db, "sqlite")
+                except sqlite3.Error as e:
+                    raise StoreError(
+                        f"could not migrate the store {path} to schema version {m.version} ({m.name}): {e};"
+                        f" it was left unchanged at version {current}"
+                    ) from e
+                applied.append(m.version)
+            db.execute(
+                f"INSERT OR IGNORE INTO {LEDGER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
+                (m.version, m.name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            )
+        try:
+            broken = db.execute("PRAGMA foreign_key_check").fetchall() if applied else []
+        except sqlite3.Error as e:  # e.g. a rebuilt table lost the key others refer to
+            broken = [(str(e),)]
+        if broken:
+            raise StoreError(
+                f"could not migrate the store {path} to schema version {latest}: the migrations broke"
+                f" {len(broken)} references (first: {tuple(broken[0])});"
+                f" it was left unchanged at version {current}"
+            )
+    except BaseException:
+        if db.in_transaction:  # SQLite may have rolled back already (disk full, ...)
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+    finally:
+        db.execute(f"PRAGMA foreign_keys={int(foreign_keys)}")
+    return applied
+
+
+def _known_version(version: int, latest: int, path: object) -> int:
+    if version > latest:
+        raise StoreTooNew(
+            f"the store {path} has schema version {version}; this connector-host supports versions up to"
+            f" {latest}: upgrade connector-host (pip install -U connector-host) to open it"
+        )
+    return version
 
 
 # ------------------------------------------------------------------------------------------------- rows
@@ -385,10 +357,19 @@ class Store:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
-        self._conn().executescript(_DDL)
-        self._conn().execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        try:
+            migrate(self._conn(), self.path)  # first: a file that is not a store is refused unchanged
+            self._conn().execute("PRAGMA journal_mode=WAL")  # kept in the file: every connection then uses it
+        except sqlite3.DatabaseError as e:
+            self.close()
+            if isinstance(e, sqlite3.OperationalError):  # unreadable, a directory, locked too long, ...
+                raise StoreError(f"cannot open the store {self.path}: {e}") from e
+            raise NotAStore(
+                f"{self.path} is not a connector-host store: not an SQLite database, or a damaged one ({e})"
+            ) from e
+        except BaseException:
+            self.close()
+            raise
 
     # ---------------------------------------------------------------------------------------- plumbing
     def _conn(self) -> sqlite3.Connection:
@@ -396,7 +377,6 @@ class Store:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=120000")  # writers queue behind a large sync's apply

@@ -1,0 +1,209 @@
+"""The store's schema: numbered migrations, in order, and the ledger that records which a store has.
+
+This module is the one place the store's DDL lives. A store's schema version is the highest version in its
+ledger table ``schema_migrations``; opening a store (:class:`connector_host.store.Store`, through
+:func:`connector_host.store.migrate`) applies the migrations it lacks in order, in one transaction, and
+refuses a store of a version above :data:`SCHEMA_VERSION`.
+
+To change the schema, append one :class:`Migration` with the next number: its SQL per dialect and, for a data
+change SQL cannot express, a ``run`` function. Never edit a migration that has shipped: stores out there have
+applied it. The SQL is kept per dialect so a second backend (PostgreSQL) adds its text to each entry and
+applies the same list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: ``sql`` (per dialect, a script of ``;``-separated statements) then ``run``."""
+
+    version: int
+    name: str
+    sql: Mapping[str, str] = field(default_factory=dict)
+    run: Callable[[Any, str], None] | None = None  # (connection, dialect): same transaction, after the SQL
+
+    def script(self, dialect: str) -> str:
+        if dialect in self.sql:
+            return self.sql[dialect]
+        if not self.sql:  # a Python-only step
+            return ""
+        raise LookupError(f"schema migration {self.version} ({self.name}) has no {dialect} SQL")
+
+
+def check_ladder(migrations: Sequence[Migration]) -> None:
+    """Versions must be 1, 2, 3, ... in order, with distinct names."""
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(migrations) + 1)):
+        raise ValueError(f"schema migrations must be numbered 1..n in order, not {versions}")
+    names = [m.name for m in migrations]
+    if len(set(names)) != len(names):
+        raise ValueError(f"schema migration names repeat: {names}")
+
+
+LEDGER_TABLE = "schema_migrations"
+LEDGER_DDL = {
+    "sqlite": f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " applied_at TEXT NOT NULL)",
+}
+# Stores written before the ledger existed (schema version 1) hold their version in this table and key.
+LEGACY_VERSION = ("meta", "schema_version")
+
+
+# ---- 1: the schema as the host created it before the ledger existed, verbatim (its IF NOT EXISTS and
+# DROP INDEX tidied stores of earlier, unversioned builds).
+_V1_SQLITE = """\
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS integrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    connector TEXT NOT NULL,
+    config TEXT NOT NULL,
+    interval_minutes INTEGER,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    state TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS syncs (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    status TEXT NOT NULL,
+    sync_mode TEXT NOT NULL DEFAULT 'full',
+    trigger TEXT NOT NULL DEFAULT 'manual',
+    message TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    records INTEGER NOT NULL DEFAULT 0,
+    assets_seen INTEGER NOT NULL DEFAULT 0,
+    assets_new INTEGER NOT NULL DEFAULT 0,
+    assets_gone INTEGER NOT NULL DEFAULT 0,
+    findings_seen INTEGER NOT NULL DEFAULT 0,
+    findings_new INTEGER NOT NULL DEFAULT 0,
+    findings_resolved INTEGER NOT NULL DEFAULT 0,
+    api_requests INTEGER,
+    rate_limit_wait_seconds REAL,
+    errors TEXT NOT NULL DEFAULT '[]',
+    stats TEXT,
+    owner TEXT,
+    heartbeat_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS syncs_by_integration ON syncs (integration_id, id);
+CREATE INDEX IF NOT EXISTS syncs_running ON syncs (status) WHERE status = 'running';
+
+CREATE TABLE IF NOT EXISTS assets (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    name TEXT,
+    class_uid INTEGER,
+    stream TEXT,
+    data TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    gone_at INTEGER,
+    gone_sync_id INTEGER,
+    UNIQUE (integration_id, type, uid)
+);
+-- The views read these indexes alone: a row's columns after ``data`` (gone_at, last_seen, ...) sit behind the
+-- raw object's overflow pages, so a filter or count that touches the table reads every raw object.
+DROP INDEX IF EXISTS assets_active;
+CREATE INDEX IF NOT EXISTS assets_live ON assets (integration_id, gone_at, type, name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS assets_by_type_name ON assets (integration_id, type, name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS assets_by_uid ON assets (uid, integration_id);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS assets_fts USING fts5(name, content='assets', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS assets_fts_insert AFTER INSERT ON assets BEGIN
+    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER IF NOT EXISTS assets_fts_delete AFTER DELETE ON assets BEGIN
+    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER IF NOT EXISTS assets_fts_update AFTER UPDATE OF name ON assets WHEN old.name IS NOT new.name BEGIN
+    INSERT INTO assets_fts (assets_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO assets_fts (rowid, name) VALUES (new.id, new.name);
+END;
+
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    uid TEXT NOT NULL,
+    check_id TEXT,
+    title TEXT,
+    severity_id INTEGER NOT NULL DEFAULT 0,
+    compliance_status TEXT NOT NULL DEFAULT 'unknown',
+    standards TEXT NOT NULL DEFAULT '',
+    resource_type TEXT,
+    resource_uid TEXT,
+    resource_name TEXT,
+    data TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    resolved_at INTEGER,
+    resolved_sync_id INTEGER,
+    failing_since INTEGER,
+    new_sync_id INTEGER,
+    UNIQUE (integration_id, uid)
+);
+CREATE INDEX IF NOT EXISTS findings_by_severity ON findings (integration_id, status, severity_id);
+CREATE INDEX IF NOT EXISTS findings_by_check ON findings (check_id);
+CREATE INDEX IF NOT EXISTS findings_by_resource ON findings (resource_uid, integration_id);
+CREATE INDEX IF NOT EXISTS findings_by_status ON findings (integration_id, status, compliance_status, severity_id);
+CREATE INDEX IF NOT EXISTS findings_by_new ON findings (new_sync_id);
+CREATE INDEX IF NOT EXISTS findings_by_resolved ON findings (resolved_sync_id);
+CREATE INDEX IF NOT EXISTS findings_view ON findings (integration_id, status, compliance_status, severity_id,
+    check_id, resource_name, resource_type, resource_uid, title, standards, new_sync_id, resolved_sync_id,
+    first_seen, last_seen);  -- covers every filter and order of query_findings
+
+CREATE TABLE IF NOT EXISTS relationships (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    stream TEXT,
+    relation TEXT NOT NULL,
+    from_type TEXT NOT NULL,
+    from_uid TEXT NOT NULL,
+    to_type TEXT NOT NULL,
+    to_uid TEXT NOT NULL,
+    attributes TEXT,
+    first_sync_id INTEGER NOT NULL,
+    last_sync_id INTEGER NOT NULL,
+    UNIQUE (integration_id, relation, from_type, from_uid, to_type, to_uid)
+);
+CREATE INDEX IF NOT EXISTS relationships_from ON relationships (from_uid, integration_id);
+CREATE INDEX IF NOT EXISTS relationships_to ON relationships (to_uid, integration_id);
+
+CREATE TABLE IF NOT EXISTS staged_assets (
+    sync_id INTEGER NOT NULL, type TEXT NOT NULL, uid TEXT NOT NULL, name TEXT, class_uid INTEGER,
+    stream TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, type, uid)
+);
+CREATE TABLE IF NOT EXISTS staged_findings (
+    sync_id INTEGER NOT NULL, uid TEXT NOT NULL, check_id TEXT, title TEXT, severity_id INTEGER NOT NULL,
+    compliance_status TEXT NOT NULL, standards TEXT NOT NULL, resource_type TEXT, resource_uid TEXT,
+    resource_name TEXT, data TEXT NOT NULL, PRIMARY KEY (sync_id, uid)
+);
+CREATE TABLE IF NOT EXISTS staged_relationships (
+    sync_id INTEGER NOT NULL, stream TEXT, relation TEXT NOT NULL, from_type TEXT NOT NULL,
+    from_uid TEXT NOT NULL, to_type TEXT NOT NULL, to_uid TEXT NOT NULL, attributes TEXT,
+    PRIMARY KEY (sync_id, relation, from_type, from_uid, to_type, to_uid)
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", {"sqlite": _V1_SQLITE}),
+    # the version lives in the ledger alone now; meta keeps other keys
+    Migration(2, "version_in_ledger", {"sqlite": "DELETE FROM meta WHERE key = 'schema_version';"}),
+)
+check_ladder(MIGRATIONS)
+SCHEMA_VERSION = MIGRATIONS[-1].version
