@@ -84,3 +84,13 @@ def test_the_built_wheel_carries_manifest_schemas_license_and_py_typed(tmp_path:
     assert not any(n.startswith(("connector_host/", "okta_sandbox/", "tests/")) for n in names)
     with zipfile.ZipFile(wheel) as zf:
         assert json.loads(zf.read("connector_okta/manifest.json")) == json.loads((ROOT / "manifest.json").read_text())
+
+
+def test_versions_agree() -> None:
+    """The connector's manifest, its distribution and the host's __version__ carry the same release."""
+    import connector_host
+
+    connector = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    host = tomllib.loads((ROOT / "host" / "pyproject.toml").read_text())["project"]["version"]
+    assert json.loads((ROOT / "manifest.json").read_text())["version"] == connector
+    assert connector_host.__version__ == host

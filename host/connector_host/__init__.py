@@ -1,3 +1,3 @@
 """connector_host: the reference host for security posture connectors (contract, loader, store, CLI)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
