@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import conformance_fake_host_import as fake_host
 import conformance_fake_vendor as fake
 import pytest
 
@@ -18,7 +19,7 @@ CONFTEST = """
 import pytest
 import conformance_fake_vendor as fake
 
-@pytest.fixture
+@pytest.fixture(scope="class")
 def conformance_target():
     return fake.FakeTarget()
 """
@@ -28,18 +29,35 @@ import pytest
 from importlib.metadata import EntryPoint
 from connector_host.conformance import ConformanceSuite
 import conformance_fake_vendor as fake
+import conformance_fake_host_import as fake_host
 """
+
+VARIANTS = [*fake.VARIANTS, fake_host.ImportsHost]
+MODULE_ALIAS = {fake.__name__: "fake", fake_host.__name__: "fake_host"}
+
+# Short limits: a hung variant costs its limit, not the kit's defaults.
+LIMITS = {"hook_time_limit": 2.0, "sync_time_limit": 5.0, "cancel_time_limit": 1.0, "thread_grace_seconds": 0.5}
 
 VARIANT_CLASS = """
 class Test_{name}(ConformanceSuite):
     connector_name = "fakevendor"
-    connector_plugin = fake.{name}()
+    connector_plugin = {module}.{name}()
+{attributes}
+    @pytest.fixture(scope="class")
+    def conformance_target(self):
+        return {module}.{name}.target()
 """
+
+
+def variant_class(variant: type) -> str:
+    attributes = {**LIMITS, **variant.suite_attributes}
+    return VARIANT_CLASS.format(name=variant.__name__, module=MODULE_ALIAS[variant.__module__],
+                                attributes="".join(f"    {k} = {v!r}\n" for k, v in attributes.items()))
 
 ENTRY_POINT_CLASS = """
 class Test_{name}(ConformanceSuite):
     connector_name = "fakevendor"
-
+{attributes}
     @pytest.fixture
     def conformance_entry_points(self):
         return [EntryPoint(name=n, value=v, group="connector_host") for n, v in {entry_points!r}]
@@ -56,6 +74,7 @@ ENTRY_POINT_SCENARIOS = {
 }
 
 _outcomes: dict[str, dict[str, str]] = {}
+_messages: dict[str, dict[str, str]] = {}  # scenario -> check -> failure text
 
 
 @pytest.fixture
@@ -64,14 +83,17 @@ def kit_outcomes(pytester: pytest.Pytester) -> dict[str, dict[str, str]]:
     if not _outcomes:
         pytester.syspathinsert(HERE)
         pytester.makeconftest(CONFTEST)
-        source = HEADER + "".join(VARIANT_CLASS.format(name=v.__name__) for v in fake.VARIANTS)
-        source += "".join(ENTRY_POINT_CLASS.format(name=n, entry_points=eps) for n, eps in ENTRY_POINT_SCENARIOS.items())
+        source = HEADER + "".join(variant_class(v) for v in VARIANTS)
+        source += "".join(ENTRY_POINT_CLASS.format(
+            name=n, entry_points=eps, attributes="".join(f"    {k} = {v!r}\n" for k, v in LIMITS.items())) for n, eps in ENTRY_POINT_SCENARIOS.items())
         pytester.makepyfile(test_suite=source)
         reprec = pytester.inline_run("-p", "no:cacheprovider", "-p", "no:randomly")
         seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         for report in reprec.getreports("pytest_runtest_logreport"):
             _, cls, test = report.nodeid.split("::")
             seen[cls.removeprefix("Test_")][test].add(report.outcome)
+            if report.failed:
+                _messages.setdefault(cls.removeprefix("Test_"), {})[test] = str(report.longrepr)
         for scenario, tests in seen.items():
             _outcomes[scenario] = {t: "failed" if "failed" in o else "skipped" if "skipped" in o else "passed"
                                    for t, o in tests.items()}
@@ -90,7 +112,7 @@ def test_good_connector_passes_every_check(kit_outcomes: dict[str, dict[str, str
     assert {n for n, o in outcomes.items() if o == "skipped"} == {"test_entry_point_resolves"}, outcomes
 
 
-@pytest.mark.parametrize("variant", [v for v in fake.VARIANTS if v is not fake.GoodConnector],
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v is not fake.GoodConnector],
                          ids=lambda v: v.__name__)
 def test_broken_connector_fails_exactly_its_checks(kit_outcomes: dict[str, dict[str, str]], variant: type) -> None:
     got = failed(kit_outcomes[variant.__name__])
@@ -100,6 +122,8 @@ def test_broken_connector_fails_exactly_its_checks(kit_outcomes: dict[str, dict[
         f"{variant.__name__}: checks that should have failed but did not: {sorted(missing)}; "
         f"checks that failed but should not: {sorted(unexpected)}"
     )
+    for check, text in getattr(variant, "expected_messages", {}).items():
+        assert text in _messages[variant.__name__].get(check, ""), (check, _messages[variant.__name__].get(check))
 
 
 def test_connector_loaded_through_its_entry_point_passes(kit_outcomes: dict[str, dict[str, str]]) -> None:
@@ -129,7 +153,8 @@ def test_two_plugins_under_one_name_fail_loading_and_uniqueness(kit_outcomes: di
 def test_plugin_is_inert_and_a_missing_target_says_what_to_define(pytester: pytest.Pytester) -> None:
     pytester.syspathinsert(HERE)
     pytester.makepyfile(test_other="def test_nothing():\n    assert True\n",
-                        test_suite=HEADER + VARIANT_CLASS.format(name="GoodConnector"))
+                        test_suite=HEADER + "class Test_Good(ConformanceSuite):\n    connector_name = 'fakevendor'\n"
+                        "    connector_plugin = fake.GoodConnector()\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_nothing or test_connection_succeeds_on_good_config")
     # The plugin (loaded by its pytest11 entry point) adds no test and no failure to a module that does not
     # opt in; a suite without a conformance_target fixture errors saying what to define.

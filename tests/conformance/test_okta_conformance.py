@@ -16,8 +16,9 @@ okta_sandbox_server = pytest.importorskip("okta_sandbox.server")
 pytest.importorskip("connector_okta.plugin")
 generator = pytest.importorskip("okta_sandbox.generator")
 faults = pytest.importorskip("okta_sandbox.faults")
+routes = pytest.importorskip("okta_sandbox.routes")
 
-BAD_TOKEN = "00BadTokenConformance0000000000000000000000"
+BAD_TOKEN = "00qZ4rT8bN2vLx7KmW1pYc5HdE9gJ3sUoA6fRiV0tB"  # as random as a real one: slices of it are hunted too
 
 
 class _NotOkta(BaseHTTPRequestHandler):
@@ -84,6 +85,13 @@ class OktaSandboxTarget:
     def secrets(self) -> list[str]:
         return [*self.sb.tokens, BAD_TOKEN]
 
+    def endpoint_scopes(self) -> dict[str, str | None]:
+        """The OAuth scope of each endpoint, as the sandbox enforces it (from Okta's OpenAPI ``security``)."""
+        return {f"GET {route.template}": route.scope for route in routes.ROUTES}
+
+    def requests_seen(self) -> dict[str, int]:
+        return {f"GET {path}": n for path, n in self.sb.stats()["requests_by_path"].items()}
+
 
 @pytest.fixture(scope="module")
 def okta_target() -> Iterator[OktaSandboxTarget]:
@@ -101,6 +109,14 @@ def okta_target() -> Iterator[OktaSandboxTarget]:
 
 class TestOktaConformance(ConformanceSuite):
     connector_name = "okta"
+
+    @pytest.mark.xfail(strict=True, reason=(
+        "connector_okta defect (issue 19): the Admin Console session checks (connector_okta/checks/session.py, "
+        "_admin_console) name the resource uid 'admin-console', but the admin_console_settings collection is "
+        "emitted as the asset '<org id>:admin_console_settings' (normalize/asset.py, singleton): the host cannot "
+        "link those findings to their asset"))
+    def test_finding_resources_are_emitted_assets(self, seen: Any) -> None:
+        super().test_finding_resources_are_emitted_assets(seen)
 
     @pytest.fixture
     def conformance_target(self, okta_target: OktaSandboxTarget) -> OktaSandboxTarget:

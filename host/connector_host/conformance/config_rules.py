@@ -6,6 +6,7 @@ do); an empty list means the rule holds.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -264,3 +265,157 @@ def secret_values(root: Mapping[str, Any], config: Any) -> set[str]:
 
     walk(root, config, "")
     return found
+
+
+# ------------------------------------------------------------------------------------ configs the kit makes
+
+
+def _branch_matches(root: Mapping[str, Any], branch: Any, value: Any) -> bool:
+    """Whether a ``oneOf``/``anyOf`` branch is the one ``value`` takes (its ``const`` properties agree)."""
+    branch = resolve_local(root, branch)
+    if not isinstance(branch, Mapping) or not isinstance(value, Mapping):
+        return False
+    consts = {n: s["const"] for n, s in (branch.get("properties") or {}).items() if isinstance(s, Mapping) and "const" in s}
+    return all(value.get(n) == c for n, c in consts.items())
+
+
+def walk_config(root: Mapping[str, Any], config: Any) -> Iterator[tuple[list[str], str, Mapping[str, Any], Any]]:
+    """Every field ``config`` holds, along the schema: ``(path, name, field schema, value)``.
+
+    Follows local refs, the ``oneOf``/``anyOf``/``allOf`` branch the value takes (by its ``const``
+    discriminator), nested objects and array items.
+    """
+
+    def walk(schema: Any, value: Any, path: list[str], depth: int) -> Iterator[tuple[list[str], str, Mapping[str, Any], Any]]:
+        schema = resolve_local(root, schema)
+        if not isinstance(schema, Mapping) or depth > 20:
+            return
+        if isinstance(value, Mapping):
+            for name, child in (schema.get("properties") or {}).items():
+                if name in value:
+                    resolved = resolve_local(root, child)
+                    if isinstance(resolved, Mapping):
+                        yield [*path, name], name, resolved, value[name]
+                    yield from walk(child, value[name], [*path, name], depth + 1)
+            for key in ("oneOf", "anyOf"):
+                branches = schema.get(key) or []
+                matching = [b for b in branches if _branch_matches(root, b, value)]
+                for branch in matching[:1]:
+                    yield from walk(branch, value, path, depth + 1)
+            for branch in schema.get("allOf") or []:
+                yield from walk(branch, value, path, depth + 1)
+        elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+            for i, item in enumerate(value):
+                yield from walk(schema["items"], item, [*path, str(i)], depth + 1)
+
+    yield from walk(root, config, [], 0)
+
+
+def _objects(root: Mapping[str, Any], config: Any) -> Iterator[tuple[list[str], Mapping[str, Any], Mapping[str, Any]]]:
+    """Every object of ``config`` with the (merged) schema that describes it: ``(path, schema, value)``."""
+
+    def merged(schema: Any, value: Mapping[str, Any]) -> dict[str, Any]:
+        schema = resolve_local(root, schema)
+        if not isinstance(schema, Mapping):
+            return {}
+        out: dict[str, Any] = {"properties": dict(schema.get("properties") or {}), "required": list(schema.get("required") or [])}
+        for key in ("oneOf", "anyOf", "allOf"):
+            branches = schema.get(key) or []
+            chosen = branches if key == "allOf" else [b for b in branches if _branch_matches(root, b, value)][:1]
+            for branch in chosen:
+                sub = merged(branch, value)
+                out["properties"].update(sub["properties"])
+                out["required"] += sub["required"]
+        return out
+
+    def walk(schema: Any, value: Any, path: list[str], depth: int) -> Iterator[tuple[list[str], Mapping[str, Any], Mapping[str, Any]]]:
+        if not isinstance(value, Mapping) or depth > 20:
+            return
+        m = merged(schema, value)
+        yield path, m, value
+        for name, child in m["properties"].items():
+            if isinstance(value.get(name), Mapping):
+                yield from walk(child, value[name], [*path, name], depth + 1)
+
+    yield from walk(root, config, [], 0)
+
+
+def _with(config: Any, path: list[str], value: Any = None, *, delete: bool = False) -> Any:
+    out = copy.deepcopy(config)
+    node = out
+    for part in path[:-1]:
+        node = node[part]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return out
+
+
+_WRONG_TYPE = {"string": 12345, "integer": "12", "number": "1.5", "boolean": "yes", "array": "a,b", "object": "{}",
+               "null": 0}
+_EMPTY = {"string": "", "array": [], "object": {}}
+
+
+def failing_variants(root: Mapping[str, Any], config: Any, limit: int = 40) -> list[tuple[str, Any]]:
+    """Configs derived from a good one that do not validate: each required field missing, each field empty,
+    each field of the wrong type. ``(label, config)``; only those the schema refuses."""
+    if not isinstance(config, Mapping):
+        return []
+    candidates: list[tuple[str, Any]] = []
+    for path, schema, value in _objects(root, config):
+        for name in dict.fromkeys(schema["required"]):
+            if name in value:
+                candidates.append((f"missing {'/'.join([*path, name])}", _with(config, [*path, name], delete=True)))
+        for name, child in schema["properties"].items():
+            if name not in value:
+                continue
+            resolved = resolve_local(root, child)
+            types = _types(resolved) if isinstance(resolved, Mapping) else set()
+            field_path = "/".join([*path, name])
+            for t in sorted(types & set(_EMPTY)):
+                candidates.append((f"empty {field_path}", _with(config, [*path, name], copy.deepcopy(_EMPTY[t]))))
+            if not types and isinstance(resolved, Mapping) and any(k in resolved for k in ("properties", "oneOf")):
+                types = {"object"}
+            wrong = next((_WRONG_TYPE[t] for t in sorted(types - {"null"}) if t in _WRONG_TYPE), None)
+            if wrong is not None:
+                candidates.append((f"wrong type {field_path}", _with(config, [*path, name], wrong)))
+    seen: set[str] = set()
+    out = []
+    for label, variant in candidates:
+        if label in seen or not validation_errors(root, variant):
+            continue
+        seen.add(label)
+        out.append((label, variant))
+    return out[:limit]
+
+
+def garbage_configs(root: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """JSON values no config schema of an object accepts: ``(label, value)``."""
+    fields = {name: None for name in (root.get("properties") or {})}
+    values = [
+        ("null", None), ("true", True), ("zero", 0), ("negative number", -1.5), ("empty string", ""),
+        ("a string", "https://example.com"), ("empty list", []), ("list of a config", [{"a": 1}]),
+        ("empty object", {}), ("unknown keys", {"\u00e9\u0000": [None, {"x": float(10**30)}]}),
+        ("every field null", fields), ("every field a list", {n: [1, "a"] for n in fields}),
+        ("deep nesting", {n: {"a": {"b": {"c": [[[]]]}}} for n in fields}),
+    ]
+    return [(label, v) for label, v in values if validation_errors(root, v)]
+
+
+def flag_variants(root: Mapping[str, Any], config: Any) -> list[tuple[str, Any]]:
+    """The good config with each optional boolean flag it leaves off switched on: ``(label, config)``."""
+    if not isinstance(config, Mapping):
+        return []
+    out = []
+    for path, schema, value in _objects(root, config):
+        for name, child in schema["properties"].items():
+            resolved = resolve_local(root, child)
+            if not isinstance(resolved, Mapping) or _types(resolved) - {"null"} != {"boolean"}:
+                continue
+            if name in schema["required"] or value.get(name) is True or "const" in resolved:
+                continue
+            variant = _with(config, [*path, name], True)
+            if not validation_errors(root, variant):
+                out.append(("/".join([*path, name]) + " on", variant))
+    return out

@@ -2,20 +2,22 @@
 
 The kit calls a connector only through the hooks, on a plugin manager holding that one connector (what the
 host's facade does; the facade itself is not used for calls because it turns exceptions into results and
-redacts secrets, hiding exactly what the kit must see), and records for each call: the result or the exception, every log record of the whole process
-at DEBUG (formatted, with tracebacks), and exceptions raised in threads.
+redacts secrets, hiding exactly what the kit must see). Every call runs in a thread of its own under a time
+limit, inside :func:`~connector_host.conformance.capture.capture`, and the kit records its result or exception,
+and everything it let out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
+import datetime
 import importlib.metadata
-import io
 import logging
+import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +28,11 @@ import pluggy
 
 from connector_host import hookspecs
 
+from .capture import LogLine, Recording, capture, describe_exception
+
+__all__ = ["Call", "Connector", "Harness", "Limits", "LogLine", "Normalised", "SyncRun", "describe_exception",
+           "installed_entry_points", "load_connector", "shifted_clock"]
+
 #: A sync under test that runs longer than this is stopped and reported.
 SYNC_TIME_LIMIT_SECONDS = 120.0
 MAX_MESSAGES = 2_000_000
@@ -33,10 +40,6 @@ MAX_MESSAGES = 2_000_000
 
 def installed_entry_points() -> list[importlib.metadata.EntryPoint]:
     return list(importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP))
-
-
-def describe_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 @dataclass
@@ -112,87 +115,17 @@ def load_connector(
     return connector
 
 
-# ----------------------------------------------------------------------------------------------- capture
-
-
-@dataclass
-class LogLine:
-    level: str
-    logger: str
-    text: str  # message, exception traceback and stack, as a handler would write them
-
-
-class _Recorder(logging.Handler):
-    def __init__(self, sink: list[LogLine]) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string still must be hunted
-            text = f"{record.msg!r} % {record.args!r}"
-        if record.exc_info and record.exc_info[1] is not None:
-            text += "\n" + describe_exception(record.exc_info[1])
-        if record.exc_text:
-            text += "\n" + record.exc_text
-        if record.stack_info:
-            text += "\n" + record.stack_info
-        self.sink.append(LogLine(record.levelname, record.name, text))
-
-
-@contextmanager
-def capture(logs: list[LogLine], thread_errors: list[str]) -> Iterator[None]:
-    """Record every log record of the process at DEBUG, what is printed, and exceptions escaping threads.
-
-    pytest's own log capture is paused meanwhile: a leaked secret must not reach the test report (the
-    kit reports leaks masked).
-    """
-    recorder = _Recorder(logs)
-    paused = [h for h in logging.root.handlers if type(h).__module__.startswith("_pytest")]
-    manager = logging.root.manager
-    loggers = [logging.root] + [lg for lg in manager.loggerDict.values() if isinstance(lg, logging.Logger)]
-    saved_levels = {lg: lg.level for lg in loggers}
-    detached = [lg for lg in loggers if lg is not logging.root and not lg.propagate]
-    saved_disable = manager.disable
-    saved_hook = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is not None:
-            thread_errors.append(describe_exception(args.exc_value))
-        saved_hook(args)
-
-    logging.disable(logging.NOTSET)
-    for lg in loggers:
-        if lg.level > logging.DEBUG:
-            lg.setLevel(logging.DEBUG)
-    logging.root.setLevel(logging.DEBUG)
-    for handler in paused:
-        logging.root.removeHandler(handler)
-    logging.root.addHandler(recorder)
-    for lg in detached:
-        lg.addHandler(recorder)
-    threading.excepthook = hook
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            yield
-    finally:
-        for stream, text in (("stdout", out.getvalue()), ("stderr", err.getvalue())):
-            if text:
-                logs.append(LogLine(stream.upper(), stream, text))  # kept, not echoed: it may hold a secret
-        threading.excepthook = saved_hook
-        logging.root.removeHandler(recorder)
-        for handler in paused:
-            logging.root.addHandler(handler)
-        for lg in detached:
-            lg.removeHandler(recorder)
-        for lg, level in saved_levels.items():
-            lg.setLevel(level)
-        logging.disable(saved_disable)
-
-
 # ------------------------------------------------------------------------------------------------- calls
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time limits (seconds), each enforced from outside the call: the connector runs in a thread of its own."""
+
+    hook: float = 60.0  # any hook call (test_connection, manifest, one normalisation, ...)
+    sync: float = SYNC_TIME_LIMIT_SECONDS  # a whole sync, every message read
+    cancel: float = 10.0  # from the cancellation of a sync to its last message
+    thread_grace: float = 2.0  # for the threads the connector started to end once a hook returned
 
 
 @dataclass
@@ -200,12 +133,27 @@ class Call:
     """One hook call and everything it let out."""
 
     label: str
-    config: Any = None
+    hook: str = ""
+    config: Any = None  # a copy of the config passed, as it was before the call
     result: Any = None
     exception: str | None = None  # the formatted traceback when the hook raised
-    logs: list[LogLine] = field(default_factory=list)
-    thread_errors: list[str] = field(default_factory=list)
+    timed_out: str | None = None  # why the kit stopped waiting for the hook
+    changed_inputs: list[str] = field(default_factory=list)  # inputs the hook modified ("config", "state")
+    threads_left: list[str] = field(default_factory=list)  # threads it started, still alive after the grace
+    rec: Recording = field(default_factory=Recording)
     duration_seconds: float = 0.0
+
+    @property
+    def logs(self) -> list[LogLine]:
+        return self.rec.logs
+
+    @property
+    def thread_errors(self) -> list[str]:
+        return self.rec.thread_errors
+
+    @property
+    def failed_to_return(self) -> str | None:
+        return self.exception or self.timed_out
 
 
 @dataclass
@@ -213,18 +161,28 @@ class Normalised:
     record: dict[str, Any]
     output: Any = None
     exception: str | None = None
+    hook: str = ""
+    record_changed: bool = False
 
 
 @dataclass
 class SyncRun(Call):
+    state: Any = None  # a copy of the state passed
     messages: list[Any] = field(default_factory=list)
     progress: list[Any] = field(default_factory=list)
     stopped: str | None = None  # why the kit stopped reading (time limit, message limit)
     assets: list[Normalised] = field(default_factory=list)
     findings: list[Normalised] = field(default_factory=list)
+    cancelled_after: int | None = None  # messages read when the kit cancelled the sync
+    seconds_to_stop: float | None = None  # from the cancellation to the end of the stream
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if isinstance(m, dict) and m.get("type") == kind]
+
+    def final_status(self) -> Any:
+        statuses = self.of_type("SYNC_STATUS")
+        payload = statuses[-1].get("sync_status") if statuses else None
+        return payload.get("status") if isinstance(payload, dict) else None
 
 
 @dataclass
@@ -251,59 +209,275 @@ def _sync_context(**kwargs: Any) -> Any:
     return HostSyncContext(**kwargs)
 
 
-def run_test_connection(connector: Connector, label: str, config: Any) -> Call:
-    call = Call(label=label, config=copy.deepcopy(config))
-    start = time.monotonic()
-    with capture(call.logs, call.thread_errors):
-        try:
-            call.result = connector.call("connector_test_connection", config=copy.deepcopy(config))
-        except Exception as exc:  # noqa: BLE001 - the hook must not raise; recorded and reported
-            call.exception = describe_exception(exc)
-    call.duration_seconds = time.monotonic() - start
-    return call
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # noqa: BLE001
+        return False
 
 
-def run_sync(connector: Connector, label: str, config: Any, time_limit: float = SYNC_TIME_LIMIT_SECONDS) -> SyncRun:
-    """Run one first sync (state None), read every message, then normalise every record."""
-    run = SyncRun(label=label, config=copy.deepcopy(config))
-    context = _sync_context(
-        logger=logging.getLogger(f"connector_host.conformance.{connector.name}"),
-        progress=run.progress.append,
-        cancelled=lambda: False,
-        budget={"max_seconds": time_limit},
-    )
-    start = time.monotonic()
-    with capture(run.logs, run.thread_errors):
+class _Worker(threading.Thread):
+    """Runs connector code off the kit's thread, so the kit can stop waiting for it."""
+
+    def __init__(self, name: str, body: Callable[[_Worker], Any]) -> None:
+        super().__init__(name=f"conformance-{name}", daemon=True)
+        self.body = body
+        self.context = contextvars.copy_context()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.step_started = time.monotonic()  # when the current hook call began (normalisations)
+
+    def run(self) -> None:
         try:
-            stream = connector.call("connector_sync", config=copy.deepcopy(config), state=None, context=context)
+            self.result = self.context.run(self.body, self)
+        except BaseException as exc:  # noqa: BLE001 - recorded and reported
+            self.error = exc
+
+
+class Harness:
+    """Calls one connector's hooks under time limits, inside :func:`capture`."""
+
+    def __init__(self, connector: Connector, limits: Limits, folder: str) -> None:
+        self.connector = connector
+        self.limits = limits
+        self.folder = folder
+
+    # ---------------------------------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def _captured(self, call: Call) -> Iterator[None]:
+        start = time.monotonic()
+        with capture(call.rec, self.connector.package, self.folder):
+            yield
+            if not call.timed_out:
+                self._wait_for_threads(call)
+        call.duration_seconds = time.monotonic() - start
+
+    def _wait_for_threads(self, call: Call) -> None:
+        deadline = time.monotonic() + self.limits.thread_grace
+        for thread in call.rec.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        call.threads_left = [t.name for t in call.rec.threads if t.is_alive()]
+
+    def _wait(self, worker: _Worker, limit: float) -> bool:
+        """Wait for ``worker`` at most ``limit`` seconds; True when it finished."""
+        worker.start()
+        worker.join(limit)
+        if worker.is_alive():
+            worker.stop.set()
+            return False
+        return True
+
+    def call(self, hook: str, label: str | None = None, **kwargs: Any) -> Call:
+        """One plain hook call (manifest, config schema, checks, test_connection)."""
+        config = kwargs.get("config")
+        call = Call(label=label or hook, hook=hook, config=copy.deepcopy(config))
+        with self._captured(call):
+            worker = _Worker(hook, lambda _w: self.connector.call(hook, **kwargs))
+            if not self._wait(worker, self.limits.hook):
+                call.timed_out = f"{hook} did not return within {self.limits.hook:g} s"
+            elif worker.error is not None:
+                call.exception = describe_exception(worker.error)
+            else:
+                call.result = worker.result
+        if "config" in kwargs and not call.timed_out and not _same(kwargs["config"], call.config):
+            call.changed_inputs.append("config")
+        return call
+
+    def test_connection(self, label: str, config: Any) -> Call:
+        return self.call("connector_test_connection", label, config=copy.deepcopy(config))
+
+    # -------------------------------------------------------------------------------------------- syncs
+
+    def sync(self, label: str, config: Any, state: Any = None, *, cancel: bool = False,
+             normalise: bool = True) -> SyncRun:
+        """Run one sync, read every message, then normalise every record.
+
+        ``cancel``: the context's ``cancelled()`` turns true once the first RECORD is read.
+        """
+        run = SyncRun(label=label, hook="connector_sync", config=copy.deepcopy(config), state=copy.deepcopy(state))
+        passed_config, passed_state = copy.deepcopy(config), copy.deepcopy(state)
+        cancel_at: list[float] = []
+        context = _sync_context(
+            logger=logging.getLogger(f"connector_host.conformance.{self.connector.name}"),
+            progress=run.progress.append,
+            cancelled=lambda: bool(cancel_at),
+            budget={"max_seconds": self.limits.sync},
+        )
+
+        received: list[Any] = []
+
+        def body(worker: _Worker) -> None:
+            stream = self.connector.call("connector_sync", config=passed_config, state=passed_state, context=context)
             if stream is None:
                 raise TypeError("connector_sync returned None instead of an iterator of messages")
-            for message in stream:
-                run.messages.append(message)
-                if len(run.messages) >= MAX_MESSAGES:
-                    run.stopped = f"stopped after {MAX_MESSAGES} messages"
+            try:
+                for message in stream:
+                    received.append(message)
+                    if cancel and not cancel_at and isinstance(message, dict) and message.get("type") == "RECORD":
+                        run.cancelled_after = len(received)
+                        cancel_at.append(time.monotonic())
+                    if len(received) >= MAX_MESSAGES:
+                        run.stopped = f"stopped after {MAX_MESSAGES} messages"
+                        break
+                    if worker.stop.is_set():
+                        break
+            finally:
+                close = getattr(stream, "close", None)
+                if callable(close):
+                    close()
+            if cancel_at:
+                run.seconds_to_stop = time.monotonic() - cancel_at[0]
+
+        with self._captured(run):
+            worker = _Worker("connector_sync", body)
+            start = time.monotonic()
+            worker.start()
+            while worker.is_alive():
+                worker.join(0.02)
+                now = time.monotonic()
+                if now - start > self.limits.sync:
+                    run.timed_out = f"connector_sync did not end within {self.limits.sync:g} s"
+                elif cancel_at and now - cancel_at[0] > self.limits.cancel:
+                    run.timed_out = (f"connector_sync did not end within {self.limits.cancel:g} s of being cancelled "
+                                     "(context.cancelled() returned True)")
+                if run.timed_out:
+                    worker.stop.set()
                     break
-                if time.monotonic() - start > time_limit:
-                    run.stopped = f"stopped after {time_limit:.0f} s"
-                    break
-        except Exception as exc:  # noqa: BLE001 - a sync must end with SYNC_STATUS, not raise
-            run.exception = describe_exception(exc)
+            run.messages = list(received)  # a snapshot: a worker left running may go on appending
+            if run.timed_out:
+                run.stopped = run.timed_out
+            elif worker.error is not None:
+                run.exception = describe_exception(worker.error)
+            if normalise and not run.timed_out:
+                self._normalise_run(run)
+        if not run.timed_out:
+            if not _same(passed_config, run.config):
+                run.changed_inputs.append("config")
+            if not _same(passed_state, run.state):
+                run.changed_inputs.append("state")
+        return run
+
+    def _normalise_run(self, run: SyncRun) -> None:
+        items = []
         for message in run.messages:
             record = message.get("record") if isinstance(message, dict) and message.get("type") == "RECORD" else None
             if not isinstance(record, dict):
                 continue
             if record.get("kind") == "asset":
-                run.assets.append(_normalise(connector, "connector_normalize_asset", record))
+                items.append(Normalised(record=record, hook="connector_normalize_asset"))
+                run.assets.append(items[-1])
             elif record.get("kind") == "check_result":
-                run.findings.append(_normalise(connector, "connector_normalize_finding", record))
-    run.duration_seconds = time.monotonic() - start
-    return run
+                items.append(Normalised(record=record, hook="connector_normalize_finding"))
+                run.findings.append(items[-1])
+        self.normalise_items(items)
+
+    def normalise_items(self, items: list[Normalised]) -> str | None:
+        """Normalise each item's record in place (each call under the hook limit); why it stopped, if it did."""
+        if not items:
+            return None
+
+        def body(worker: _Worker) -> None:
+            for item in items:
+                if worker.stop.is_set():
+                    return
+                worker.step_started = time.monotonic()
+                passed = copy.deepcopy(item.record)
+                try:
+                    item.output = self.connector.call(item.hook, record=passed)
+                except BaseException as exc:  # noqa: BLE001 - reported by the checks
+                    item.exception = describe_exception(exc)
+                item.record_changed = not _same(passed, item.record)
+
+        worker = _Worker("normalize", body)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.02)
+            if worker.is_alive() and time.monotonic() - worker.step_started > self.limits.hook:
+                worker.stop.set()
+                why = f"did not return within {self.limits.hook:g} s"
+                for item in items:
+                    if item.output is None and item.exception is None:
+                        item.exception = f"{item.hook} {why}"
+                return why
+        if worker.error is not None:
+            raise worker.error
+        return None
+
+    def renormalise(self, pairs: list[tuple[str, dict[str, Any]]], *, shift_clock: bool = False) -> list[Normalised]:
+        """Normalise records the kit made (changed copies of the sync's), inside a capture of their own."""
+        items = [Normalised(record=copy.deepcopy(record), hook=hook) for hook, record in pairs]
+        call = Call(label="renormalise", hook="normalise")
+        with self._captured(call), (shifted_clock(self.connector.package) if shift_clock else contextlib.nullcontext()):
+            self.normalise_items(items)
+        self.renormalised_calls.append(call)
+        return items
+
+    @property
+    def renormalised_calls(self) -> list[Call]:
+        if not hasattr(self, "_renormalised"):
+            self._renormalised: list[Call] = []
+        return self._renormalised
 
 
-def _normalise(connector: Connector, hook: str, record: dict[str, Any]) -> Normalised:
-    item = Normalised(record=record)
+# ---------------------------------------------------------------------------------------- a moved clock
+
+CLOCK_SHIFT_SECONDS = 400 * 86400.0
+
+
+@contextmanager
+def shifted_clock(package: str | None, seconds: float = CLOCK_SHIFT_SECONDS) -> Iterator[None]:
+    """Move the wall clock ``seconds`` ahead (``time.time``, ``time.time_ns``, ``datetime.now/utcnow/today``,
+    ``date.today``), also where the connector's modules imported those names: a pure normaliser does not see it."""
+    real_time, real_time_ns = time.time, time.time_ns
+    real_datetime, real_date = datetime.datetime, datetime.date
+    delta = datetime.timedelta(seconds=seconds)
+
+    class ShiftedDatetime(real_datetime):  # type: ignore[misc,valid-type]
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+            return real_datetime.now(tz) + delta
+
+        @classmethod
+        def utcnow(cls) -> Any:  # type: ignore[override]
+            return real_datetime.utcnow() + delta  # noqa: DTZ003
+
+        @classmethod
+        def today(cls) -> Any:  # type: ignore[override]
+            return real_datetime.today() + delta
+
+    class ShiftedDate(real_date):  # type: ignore[misc,valid-type]
+        @classmethod
+        def today(cls) -> Any:  # type: ignore[override]
+            return real_date.today() + delta
+
+    def shifted_time() -> float:
+        return real_time() + seconds
+
+    def shifted_time_ns() -> int:
+        return real_time_ns() + int(seconds * 1e9)
+
+    replacements = {real_time: shifted_time, real_time_ns: shifted_time_ns, real_datetime: ShiftedDatetime,
+                    real_date: ShiftedDate}
+    patched: list[tuple[Any, str, Any]] = []
+    for name, module in list(sys.modules.items()):
+        if module is None or not package or not (name == package or name.startswith(package + ".")):
+            continue
+        for attr, value in list(vars(module).items()):
+            try:
+                replacement = replacements.get(value)
+            except TypeError:
+                continue
+            if replacement is not None:
+                patched.append((module, attr, value))
+                setattr(module, attr, replacement)
+    time.time, time.time_ns = shifted_time, shifted_time_ns  # type: ignore[assignment]
+    datetime.datetime, datetime.date = ShiftedDatetime, ShiftedDate  # type: ignore[misc]
     try:
-        item.output = connector.call(hook, record=copy.deepcopy(record))
-    except Exception as exc:  # noqa: BLE001 - reported by the profile checks
-        item.exception = describe_exception(exc)
-    return item
+        yield
+    finally:
+        time.time, time.time_ns = real_time, real_time_ns  # type: ignore[assignment]
+        datetime.datetime, datetime.date = real_datetime, real_date  # type: ignore[misc]
+        for module, attr, value in patched:
+            setattr(module, attr, value)

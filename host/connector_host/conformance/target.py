@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,6 +35,21 @@ class ConformanceTarget(Protocol):
 
     def secrets(self) -> Iterable[str]:
         """Every secret value the configs above carry or the double hands out (tokens, keys)."""
+
+
+class DescribesScopes(Protocol):
+    """Optional, on the same object: lets the kit check that every request needs only declared scopes."""
+
+    def endpoint_scopes(self) -> Mapping[str, str | Sequence[str] | None]:
+        """The scope each endpoint of the vendor's API needs: ``{"GET /api/v1/users/{id}": "users:read"}``.
+
+        Keys are ``METHOD /path`` (or ``/path`` for any method) with ``{name}`` for a path segment; a value is
+        a scope, a list of scopes any of which allows the request, or None (no scope needed).
+        """
+
+    def requests_seen(self) -> Iterable[str] | Mapping[str, int]:
+        """Every request the double received so far, as ``METHOD /path?query`` (cumulative; order free), or a
+        mapping of such requests to how many times each was received."""
 
 
 TARGET_METHODS = (

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -109,6 +111,15 @@ class FakeApiTarget:
 
     def secrets(self) -> list[str]:
         return [API_KEY, BAD_API_KEY]
+
+    # Optional: the scope each endpoint needs, and the requests the fake API received, so the kit can check
+    # that every request needs only the scopes the manifest lists. Add your vendor's endpoints here.
+    def endpoint_scopes(self) -> dict[str, str | None]:
+        return {"GET /api/v1/tenant": "tenant:read", "GET /api/v1/users": "users:read"}
+
+    def requests_seen(self) -> Counter[str]:
+        return Counter(f"{r.method} {urlsplit(r.url).path}" for r in self.api.mocker.request_history
+                       if r.url.startswith(BASE_URL))
 
 
 @pytest.fixture
