@@ -83,3 +83,20 @@ def test_a_check_lists_its_objects_with_evidence_searchable(pclient: Any) -> Non
     passed = pclient.get("/findings/check?integration=1&check=admin-mfa&view=passed").get_data(as_text=True)
     assert "bob@example.com" in passed.split('id="objects"', 1)[1].split("</table>", 1)[0]
     assert pclient.get("/findings/check?integration=1&check=nope").status_code == 404
+
+
+def test_the_stig_table(pclient: Any) -> None:
+    html = pclient.get("/standards?integration=1").get_data(as_text=True)
+    table = html.split('id="standard-rules"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r'data-rule="V-\d+"', table)) == 29
+    row = table.split('data-rule="V-273193"', 1)[1].split("</tr>", 1)[0]
+    assert "OKTA-APP-000560" in row and "CAT I" in row and ">fail<" in row and "<b>2</b>" in row
+    assert "requirement=V-273193" in row  # the rule's findings
+    assert 'data-benchmark="healthinsight"' in html and "rules passing" in html
+    hi = pclient.get("/standards?integration=1&benchmark=healthinsight").get_data(as_text=True)
+    assert "Enable MFA for admins" in hi and "Network zones" in hi
+    failing = pclient.get("/standards?integration=1&status=fail").get_data(as_text=True)
+    assert len(re.findall(r'data-rule="V-\d+"', failing)) == 2
+    listed = pclient.get("/findings?requirement=V-273193&integration=1&view=all").get_data(as_text=True)
+    assert re.findall(r'data-check="([^"]+)"', listed) == ["admin-mfa"]
+    assert pclient.get("/standards?benchmark=nope").status_code == 404

@@ -132,28 +132,28 @@ def test_findings_page_filters_detail_and_summary(client: Any, synced: dict[str,
     page = text(client.get("/findings"))
     assert "Failing by severity" in page and '<svg class="bars"' in page
     assert "STIG rules passing" in page and re.search(r'class="donut"[^>]*aria-label="\d+% of STIG rules passing"', page)
-    high = text(client.get("/findings?severity=high"))
+    high = text(client.get("/findings?severity=high&group=none"))  # every result, not by check
     sevs = re.findall(r'<td><span class="sev sev-(\w+)">', high)
     assert sevs and set(sevs) == {"high"}
     # sorting by check orders the check ids
-    by_check = text(client.get("/findings?sort=check"))
+    by_check = text(client.get("/findings?sort=check&group=none"))
     checks = re.findall(r'<div class="muted small mono">([^<]+)</div>', by_check)
     assert checks == sorted(checks)
     fid = int(re.search(r"finding=(\d+)", high).group(1))
-    detail = text(client.get(f"/findings?severity=high&finding={fid}"))
+    detail = text(client.get(f"/findings?severity=high&group=none&finding={fid}"))
     panel = re.search(r'<aside class="panel detail" id="finding-detail">(.*?)</aside>', detail, re.S).group(1)
     for part in ("Resources", "Evidence", "Remediation", "Standards", "First seen", "Last seen"):
         assert part in panel, part
     # a STIG finding lists its Vuln IDs
-    stig = text(client.get("/findings?standard=DISA+Okta+IDaaS+STIG+V1R2"))
+    stig = text(client.get("/findings?standard=DISA+Okta+IDaaS+STIG+V1R2&group=none"))
     sid = int(re.search(r"finding=(\d+)", stig).group(1))
     assert re.search(r'STIG Vuln IDs: <span class="tag vuln">V-\d+', text(client.get(f"/findings?finding={sid}")))
     # status and new-since-last-sync filters
-    failing = text(client.get("/findings?status=failing"))
+    failing = text(client.get("/findings?status=failing&group=none"))
     assert set(re.findall(r'<td><span class="res res-(\w+)">', failing)) <= {"fail", "warning"}
-    assert "finding=" in text(client.get("/findings?new=1"))  # the first sync made every failing finding new
+    assert "finding=" in text(client.get("/findings?new=1&group=none"))  # the first sync made every failing finding new
     one_check = re.search(r'<option value="(okta-[a-z0-9-]+)"', page).group(1)
-    rows = re.findall(r'<div class="muted small mono">([^<]+)</div>', text(client.get(f"/findings?check={one_check}")))
+    rows = re.findall(r'<div class="muted small mono">([^<]+)</div>', text(client.get(f"/findings?check={one_check}&group=none")))
     assert rows and set(rows) == {one_check}
 
 
@@ -194,7 +194,8 @@ def test_an_object_named_like_a_script_is_shown_as_text(client: Any, synced: dic
 
 def test_unknown_pages_and_records(client: Any) -> None:
     assert client.get("/integrations/999").status_code == 404
-    assert "No finding matches" in text(client.get("/findings"))
+    assert "No check matches" in text(client.get("/findings"))
+    assert "No finding matches" in text(client.get("/findings?group=none"))
     assert client.get("/findings?finding=999").status_code == 200
     assert client.get("/assets?asset=999").status_code == 200
     assert client.get("/nope").status_code == 404
@@ -210,7 +211,7 @@ def test_an_odd_finding_record_still_renders(client: Any, store: Any) -> None:
     store.stage(sid, assets=[StagedAsset("user", "u1", None, None, "users", {"odd": True})],
                 findings=[StagedFinding("f1", None, None, 4, "fail", [], None, None, None, odd)])
     store.finish_sync(sid, "succeeded")
-    fid = int(re.search(r"finding=(\d+)", text(client.get("/findings"))).group(1))
+    fid = int(re.search(r"finding=(\d+)", text(client.get("/findings?group=none"))).group(1))
     page = client.get(f"/findings?finding={fid}")
     assert page.status_code == 200 and 'id="finding-detail"' in text(page)
     assert client.get(f"/api/findings/{fid}").status_code == 200

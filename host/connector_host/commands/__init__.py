@@ -5,6 +5,6 @@ registers them: ``for command in VIEW_COMMANDS: command.register(cmd)``.
 
 from __future__ import annotations
 
-from . import asset, assets, finding, findings
+from . import asset, assets, finding, findings, standards
 
-VIEW_COMMANDS = (findings, finding, assets, asset)
+VIEW_COMMANDS = (findings, finding, standards, assets, asset)

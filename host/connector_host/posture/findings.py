@@ -69,7 +69,8 @@ class FindingFilter:
     results: tuple[str, ...] = ()  # explicit result statuses: override the view's sections (one section)
     severity: tuple[int, ...] = ()
     check: str | None = None
-    standard: str | None = None
+    standard: str | None = None  # a standard or requirement, as a substring
+    requirement: str | None = None  # exactly one requirement (a Vuln ID, a HealthInsight item)
     search: str | None = None
     new: bool = False  # became failing in the last applied sync
     resolved_last: bool = False  # stopped failing in the last applied sync
@@ -167,6 +168,11 @@ def where_clause(
     if flt.check:
         where.append(f"{a}.check_id = ?")
         params.append(flt.check)
+    if flt.requirement:
+        # the standards column holds one standard or requirement per line: match a whole line
+        escaped = flt.requirement.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        where.append(f"(? || {a}.standards || ?) LIKE ? ESCAPE '!'")
+        params.extend(["\n", "\n", f"%\n{escaped}\n%"])
     if flt.objects_only:
         where.append(f"({a}.resource_type IS NULL OR {a}.resource_type NOT IN ({_marks(ORG_TYPES)}))")
         params.extend(ORG_TYPES)
@@ -375,17 +381,19 @@ def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
         f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END, COUNT(*), MAX(f.standards),"
         f" SUM(CASE WHEN f.new_sync_id IN ({_marks(latest)}) AND f.compliance_status IN ('fail', 'warning')"
         " THEN 1 ELSE 0 END)"
-        f" FROM findings f JOIN integrations i ON i.id = f.integration_id WHERE {clause} AND f.check_id IS NOT NULL"
+        f" FROM findings f JOIN integrations i ON i.id = f.integration_id WHERE {clause}"
         f" GROUP BY f.integration_id, i.name, f.check_id, f.compliance_status,"
         f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END",
         (*ORG_TYPES, *latest, *params, *ORG_TYPES),
     )
     groups: dict[tuple[int, str], CheckGroup] = {}
     for integ, name, check, title, sev, status, org_level, n, standards, new in rows:
+        check = check or ""  # results without a check id: one group, listed with the others
         g = groups.get((integ, check))
         if g is None:
             g = groups[(integ, check)] = CheckGroup(
-                integ, name, check, title or check, sev or 0, [s for s in (standards or "").split("\n") if s])
+                integ, name, check, title or check or "(no check id)", sev or 0,
+                [s for s in (standards or "").split("\n") if s])
         g.title = g.title if g.title != check else (title or check)
         g.severity_id = max(g.severity_id, sev or 0)
         target = g.org_counts if org_level else g.counts

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 
+from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 from ..posture.findings import (
     FAILING,
     NOT_EVALUATED,
@@ -24,6 +25,7 @@ from ..posture.findings import (
     check_groups,
     list_findings,
 )
+from ..posture.standards import RULE_LABELS, catalog_checks, standard_table
 from ..store import SEVERITIES, NotFound, Page, StoreError, SyncInProgress
 from . import actions, auth, queries
 from .actions import ActionError, Host
@@ -312,6 +314,31 @@ def finding_check() -> Any:
         "finding_check.html", group=group.as_dict(), integ=integ, page=result, view=view, tabs=CHECK_TABS,
         tab_counts=tab_counts, q=q or "", about=about, selected=selected, pageno=page, page_size=PAGE_SIZE,
         args=args, active="findings",
+    )
+
+
+# ------------------------------------------------------------------------------------------------ standards
+
+
+@pages.route("/standards")
+def standards() -> Any:
+    """A benchmark as a table of its rules (DISA Okta IDaaS STIG, Okta HealthInsight): status, the objects
+    behind each rule and a link to its findings, with the share of rules passing."""
+    h = host()
+    iid = _int_arg("integration")
+    if iid is not None:
+        _integ_or_404(iid)
+    key = request.args.get("benchmark", DEFAULT_BENCHMARK)
+    if key not in BENCHMARKS:
+        abort(404, f"no benchmark {key!r}; one of {', '.join(BENCHMARKS)}")
+    table = standard_table(h.store, key, iid, catalog_checks(h.store, h.registry, iid))
+    status = request.args.get("status", "")
+    rows = [r for r in table["items"] if r["status"] == status] if status in RULE_LABELS else table["items"]
+    integrations = _integrations()
+    return render_template(
+        "standards.html", table=table, rows=rows, status=status if status in RULE_LABELS else "",
+        labels=RULE_LABELS, benchmarks=BENCHMARKS, bench=key, integrations=integrations, integration=iid,
+        multi=len(integrations) > 1, args=filter_args(request.args), active="standards",
     )
 
 
