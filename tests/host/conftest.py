@@ -1,4 +1,10 @@
-"""Fixtures of the host tests: the throwaway connector of host_fakes, a store, a runner."""
+"""Fixtures of the host tests: the throwaway connector of host_fakes, a store, a runner.
+
+The store tests (``test_host_store*.py``) run on both backends: their ``store`` is SQLite and PostgreSQL (a fresh
+schema per test, dropped after; skipped where PostgreSQL is absent, failing under CI=true: tests/services.py).
+Other host tests use SQLite; a test asks for both with ``@pytest.mark.parametrize("store_backend", BACKENDS,
+indirect=True)``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,31 @@ from connector_host.loader import Registry, load_connectors
 from connector_host.runner import Runner
 from connector_host.store import Store
 from host_fakes import TOKEN, FakeConnector, FakeOrg
+from services import pg_store_url
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (metafunc.module.__name__.startswith("test_host_store") and "store_backend" in metafunc.fixturenames
+            and not any(m.name == "parametrize" and "store_backend" in str(m.args[0])
+                        for m in metafunc.definition.iter_markers())):
+        metafunc.parametrize("store_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def store_backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store_url(store_backend: str, tmp_path: Path) -> Iterator[str]:
+    """Where the test's store is: a file in tmp_path, or a PostgreSQL URL on a fresh schema."""
+    if store_backend == "postgresql":
+        with pg_store_url("store") as url:
+            yield url
+    else:
+        yield str(tmp_path / "store.db")
 
 
 @pytest.fixture
@@ -24,8 +55,8 @@ def registry(fake_org: FakeOrg) -> Registry:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.db")
+def store(store_url: str) -> Iterator[Store]:
+    s = Store(store_url)
     yield s
     s.close()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from connector_host.store import (
     NotFound,
@@ -127,17 +125,15 @@ def test_relationships_and_asset_detail(store, integ):
     assert store.query_assets(search="dm").total == 1 and store.query_assets(search="u1").total == 1
 
 
-def test_one_running_sync_per_integration_and_interrupted_recovery(store, integ, tmp_path):
+def test_one_running_sync_per_integration_and_interrupted_recovery(store, integ, store_url):
     sid = store.start_sync(integ.id)
     with pytest.raises(SyncInProgress):
         store.start_sync(integ.id)
     store.stage(sid, [A("u1")])
     # simulate a crash: the owner process is gone
-    db = sqlite3.connect(tmp_path / "store.db")
-    db.execute("UPDATE syncs SET owner = ? WHERE id = ?", (store.history()[0].owner.rsplit(":", 1)[0] + ":999999999", sid))
-    db.commit()
-    db.close()
-    fresh = Store(tmp_path / "store.db")
+    store._conn().execute("UPDATE syncs SET owner = ? WHERE id = ?",
+                          (store.history()[0].owner.rsplit(":", 1)[0] + ":999999999", sid))
+    fresh = Store(store_url)
     assert fresh.recover_interrupted() == [sid]
     row = fresh.get_sync(sid)
     assert row.status == "interrupted" and "nothing of it was applied" in row.message

@@ -43,6 +43,7 @@ VIEWS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+@pytest.mark.parametrize("store_backend", ["sqlite"], indirect=True)  # SQLite's plans; PostgreSQL: host_views.py
 @pytest.mark.parametrize("view", sorted(VIEWS))
 def test_views_read_assets_and_findings_through_covering_indexes(runner, store, integration, view):
     integration()
