@@ -109,6 +109,9 @@ class Resource:
     # principal (a standard role's id is derived from its type), so the asset uid is scoped by the principal
     # (connector_okta.identity; docs/schema.md "Asset identity"). None: the object's own id is unique in the org.
     principal: str | None = None
+    # one object of this collection ({id}; {parent_id} for a sub-collection's object): a parent whose children
+    # answered 404 is re-read here, and counts as deleted only when this answers 404 too
+    item_path: str | None = None
     note: str = ""
 
     def variants_for(self, pipeline: str | None) -> list[dict[str, Any]]:
@@ -124,6 +127,12 @@ class Resource:
             merged.update({k: v for k, v in variant.items() if k != "pipelines"})
             out.append(merged)
         return out
+
+    def series_key(self, params: Mapping[str, Any]) -> str:
+        """The name of one request series: the parameters its variant adds (``"type=PASSWORD"``); ``""`` for a
+        collection read in one series."""
+        extra = {k: v for k, v in params.items() if self.params.get(k) != v}
+        return "&".join(f"{k}={v}" for k, v in sorted(extra.items()))
 
     def exists_on(self, pipeline: str | None) -> bool:
         return pipeline is None or pipeline in self.pipelines
@@ -171,16 +180,19 @@ RESOURCES: tuple[Resource, ...] = (
              pipelines=OIE),
     Resource("policies", "/api/v1/policies", "policy", "okta.policies.read", "default",
              variants=tuple({"type": t, "pipelines": p} for t, p in POLICY_TYPES), emit="both",
+             item_path="/api/v1/policies/{id}",
              relation=PEOPLE_INCLUDE, more_relations=(PEOPLE_EXCLUDE,)),
     Resource("zones", "/api/v1/zones", "network_zone", "okta.networkZones.read", "default"),
     Resource("idps", "/api/v1/idps", "identity_provider", "okta.idps.read", "default", params=_p(limit="200")),
     Resource("authorization_servers", "/api/v1/authorizationServers", "authorization_server",
-             "okta.authorizationServers.read", "default", params=_p(limit="200")),
-    Resource("apps", "/api/v1/apps", "app", "okta.apps.read", "apps", params=_p(limit="200")),
+             "okta.authorizationServers.read", "default", params=_p(limit="200"),
+             item_path="/api/v1/authorizationServers/{id}"),
+    Resource("apps", "/api/v1/apps", "app", "okta.apps.read", "apps", params=_p(limit="200"),
+             item_path="/api/v1/apps/{id}"),
     Resource("group_rules", "/api/v1/groups/rules", "group_rule", "okta.groups.read", "groups",
              params=_p(limit="200")),
     Resource("admin_users", "/api/v1/iam/assignees/users", None, "okta.roles.read", "default", emit="none",
-             admin_role="SUPER_ADMIN",
+             admin_role="SUPER_ADMIN", item_path="/api/v1/users/{id}",
              note="users holding an admin role ({id, orn}); parent of user_roles, no records of its own"),
     Resource("api_tokens", "/api/v1/api-tokens", "api_token", "okta.apiTokens.read", "default", emit="both",
              admin_role="SUPER_ADMIN",
@@ -215,6 +227,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("authorization_server_policies", "/api/v1/authorizationServers/{parent_id}/policies",
              "authorization_server_policy", "okta.authorizationServers.read", "default",
              parent="authorization_servers", by_parent=True, emit="both",
+             item_path="/api/v1/authorizationServers/{parent_id}/policies/{id}",
              relation=Relation("rule_of", End("authorization_server_policy"),
                                End("authorization_server", "parent"))),
     Resource("authorization_server_policy_rules",
@@ -225,7 +238,7 @@ RESOURCES: tuple[Resource, ...] = (
                                End("authorization_server_policy", "parent"))),
     # --- large collections, streamed (an incremental sync reads only what changed) ---
     Resource("groups", "/api/v1/groups", "group", "okta.groups.read", "groups", params=_p(limit="200"),
-             phase="stream"),
+             phase="stream", item_path="/api/v1/groups/{id}"),
     Resource("group_roles", "/api/v1/groups/{parent_id}/roles", "role_assignment", "okta.roles.read", "groups",
              parent="groups", by_parent=True, emit="both", fanout=True, phase="stream", admin_role="SUPER_ADMIN",
              principal="group",

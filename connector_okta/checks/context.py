@@ -24,13 +24,52 @@ def is_budget_exhausted(exc: BaseException) -> bool:
     return isinstance(exc, BudgetExhausted) or type(exc).__name__ == "BudgetExhausted"
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Why part of a collection was not read: the children of one parent object, or one request series.
+
+    ``subject`` names what is missing (``"policy 00p1"``, ``"type=PROFILE_ENROLLMENT"``); ``request`` the read that
+    failed (``"GET /api/v1/policies/00p1/rules"``, None when no request was made: a budget cut, a read not
+    attempted); ``reason`` what happened (the client's message: the status, Okta's error code, the request id);
+    ``kind`` the sync protocol's error kind (``not_found``, ``permission``, ``transient``, ``budget``, ...).
+    """
+
+    subject: str
+    reason: str
+    request: str | None = None
+    kind: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+
+    def sentence(self) -> str:
+        """``"GET /api/v1/policies/00p1/rules failed: not found (E0000007) ..."`` (for messages)."""
+        if self.request and self.request not in self.reason:
+            return f"{self.request} failed: {self.reason}"
+        return self.reason
+
+    def evidence(self) -> dict[str, Any]:
+        """What a result's evidence says of the gap: the read, its status, the request id, why."""
+        return {"read": self.request, "status": self.status, "request_id": self.request_id, "error_kind": self.kind,
+                "reason": self.reason}
+
+
 @dataclass
 class Collection:
     """One collection as the sync read it.
 
     ``status``: ``complete`` (every page read), ``incomplete`` (read stopped part-way), ``unavailable``
     (403, feature missing), ``skipped`` (disabled by config) or ``not_applicable`` (e.g. authenticators on Classic).
-    ``items``: the objects in served order. ``by_parent``: for sub-collections, parent id -> objects in served order.
+    ``items``: the objects in served order. ``by_parent``: for sub-collections, parent id -> objects in served order,
+    for exactly the parents whose reads completed (a parent with no children maps to ``[]``); a parent whose read
+    failed or was never made is not there but in ``gaps``. Never take a parent missing from ``by_parent`` for one
+    without children: use :meth:`children`.
+
+    Completeness is tracked per parent and per series: ``gaps`` (parent id -> :class:`Gap`) names the parents whose
+    children are unknown, ``series_gaps`` (series key, e.g. ``"type=PASSWORD"``, ``""`` for a collection read in
+    one series -> :class:`Gap`) the request series that failed, ``deleted`` (id -> why) the objects confirmed
+    deleted during the sync (re-reading the object itself answered 404): dropped from ``items`` and from judgement.
+    ``described`` is False when the collection is incomplete for a reason the gaps do not name (the sync stopped,
+    a pagination loop): then nothing of it can be trusted object by object.
     """
 
     name: str
@@ -41,6 +80,41 @@ class Collection:
     # why an ``unavailable`` collection could not be read, as the sync classified it ("feature": the org lacks the
     # feature, E0000015/404; "permission": 403; ...); None when not known
     error_kind: str | None = None
+    gaps: dict[str, Gap] = field(default_factory=dict)
+    series_gaps: dict[str, Gap] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)
+    described: bool = True
+
+    @property
+    def readable(self) -> bool:
+        """Some of it was read and what was read can be trusted object by object (its gaps aside)."""
+        return self.status == "complete" or (self.status == "incomplete" and self.described)
+
+    def children(self, parent_id: str) -> list[Json] | None:
+        """The objects read under ``parent_id``, or None when they are unknown (read failed, not attempted, or
+        the collection cannot be trusted per parent). ``[]`` only when the read completed and found none."""
+        if not self.readable or parent_id in self.gaps:
+            return None
+        return self.by_parent.get(parent_id)
+
+    def gap(self, parent_id: str) -> Gap:
+        """Why the children of ``parent_id`` are unknown (for a result's message and evidence)."""
+        found = self.gaps.get(parent_id)
+        if found is not None:
+            return found
+        if not self.readable:
+            return Gap(f"{self.name} of {parent_id}", self.why(), kind=self.error_kind)
+        return Gap(f"{self.name} of {parent_id}", f"{self.name} were not read under {parent_id} (not among the "
+                   "parents this sync read it under)")
+
+    def series_gap(self, key: str) -> Gap | None:
+        """Why the series ``key`` (``"type=PASSWORD"``) is not complete; None when it is. A collection that cannot
+        be trusted per series (not readable) has every series missing."""
+        if self.status == "complete":
+            return None
+        if not self.readable:
+            return Gap(key or self.name, self.why(), kind=self.error_kind)
+        return self.series_gaps.get(key) or self.series_gaps.get("")
 
     @property
     def feature_missing(self) -> bool:

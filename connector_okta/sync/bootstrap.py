@@ -66,4 +66,9 @@ class Bootstrap(CollectionLedger):
             outcome, msgs = self.failure(res, exc, 0)
             yield from msgs
             return None, outcome
-        return body, Outcome("complete", count=1, items=[body] if isinstance(body, dict) else [])
+        if not isinstance(body, dict):  # a single object answered with a list, a string, ...: not read
+            why = (f"GET {res.path}: expected a JSON object, got {type(body).__name__}; the org object was not read "
+                   "(its uid is the one /.well-known/okta-organization gave)")
+            yield messages.error("internal", why, stream=res.name, fatal=False)
+            return None, Outcome("incomplete", reason=why, error_kind="internal", described=False)
+        return body, Outcome("complete", count=1, items=[body])

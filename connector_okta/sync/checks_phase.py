@@ -47,7 +47,9 @@ class CheckFeed(RunState):
         items = outcome.items if res is None or res.mode == "kept" else []
         try:
             coll = Collection(name, outcome.status, outcome.reason, items, dict(outcome.by_parent),
-                              error_kind=outcome.error_kind)
+                              error_kind=outcome.error_kind, gaps=dict(outcome.gaps),
+                              series_gaps=dict(outcome.series_gaps), deleted=dict(outcome.deleted),
+                              described=outcome.described)
             self.engine.set_collection(coll)
         except Exception as exc:  # noqa: BLE001 - a check engine bug must not lose the inventory
             yield from self.engine_failed(exc)

@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import messages
-from ..fanout import ERROR, PAGE, parallel_pages
 from ..resources import RESOURCES, Resource
-from .outcome import Outcome, SyncStopped
 from .reader import CollectionReader
 
 # kept-phase collections no check reads (only their relationship records matter), in a rate-limit bucket of their
@@ -35,44 +33,14 @@ class KeptPhase(CollectionReader):
                 yield from self.read(res)
 
     def read_many(self, todo_all: list[Resource]) -> Iterator[dict[str, Any]]:
-        """Read independent top-level collections side by side (bounded by max_concurrency)."""
-        todo = []
+        """Read independent top-level collections side by side (bounded by max_concurrency), one job per request
+        series: a series that fails leaves the others read."""
+        readers = []
         for res in todo_all:
             pre = self.precheck(res)
             if pre is not None:
                 yield from self.finish_collection(res, pre)
             else:
-                todo.append(res)
+                readers.append(self.open_reads(res))
                 yield messages.stream_status(res.name, "STARTED")
-        running = {res.name: Outcome("complete") for res in todo}
-        stream = parallel_pages(todo, self.pages_of, self.workers)
-        try:
-            for kind, res, payload in stream:
-                self.check_stop()
-                outcome = running[res.name]
-                if kind == PAGE:
-                    for item in payload or ():
-                        yield from self.take(res, item, outcome, None)
-                    continue
-                if kind == ERROR:
-                    failed, msgs = self.failure(res, payload, outcome.count)
-                    yield from msgs
-                    failed.items, failed.count = outcome.items, outcome.count
-                    outcome = failed
-                del running[res.name]
-                yield from self.finish_collection(res, outcome)
-        except SyncStopped as stop:
-            for name, outcome in running.items():
-                self.outcomes[name] = Outcome.stopped(outcome.count, stop)
-            raise
-        finally:
-            stream.close()
-
-    def pages_of(self, res: Resource) -> Iterator[list[Any]]:
-        """The pages of a top-level collection, every series in turn (run on a worker thread)."""
-        if res.single:
-            body = self.client.get(res.path).json
-            yield [body] if isinstance(body, dict) else []
-            return
-        for params in self.series(res):
-            yield from self.client.paginate(res.path, params)
+        yield from self.run_reads(readers, [job for reads in readers for job in reads.jobs], self.workers)

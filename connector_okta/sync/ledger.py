@@ -77,12 +77,22 @@ class CollectionLedger(CheckFeed):
 
     def finish_collection(self, res: Resource, outcome: Outcome) -> Iterator[dict[str, Any]]:
         parent = self.outcomes.get(res.parent) if res.parent else None
-        if outcome.status == "complete" and parent is not None and parent.status == "incomplete":
-            outcome.status, outcome.error_kind = "incomplete", parent.error_kind  # children of unread parents
-            outcome.reason = f"its parent collection {res.parent} was read only in part: {parent.reason}"
-        looped = self.pagination_loop(res) if outcome.status == "complete" else None
-        if looped:  # the client stopped a pagination loop: what lies past it was not read
-            outcome.status, outcome.reason, outcome.error_kind = "incomplete", looped, "transient"
+        if parent is not None and parent.status == "incomplete" and outcome.status in ("complete", "incomplete"):
+            # the children of the parents not read are not read either; those of the parents read stay trusted
+            # per parent when the parent's own gaps name what is missing
+            why = f"its parent collection {res.parent} was read only in part: {parent.reason}"
+            if outcome.status == "complete":
+                outcome.status, outcome.error_kind, outcome.reason = "incomplete", parent.error_kind, why
+            else:
+                outcome.reason = f"{outcome.reason}; {why}" if outcome.reason else why
+            outcome.described = outcome.described and parent.described
+        looped = self.pagination_loop(res) if outcome.status in ("complete", "incomplete") else None
+        if looped:  # the client stopped a pagination loop (on which parent, it does not say): nothing is trusted
+            if outcome.status == "complete":
+                outcome.status, outcome.reason, outcome.error_kind = "incomplete", looped, "transient"
+            else:
+                outcome.reason = f"{outcome.reason}; {looped}"
+            outcome.described = False
             yield messages.error("transient", looped, stream=res.name, fatal=False)
         self.outcomes[res.name] = outcome
         status = {"complete": "COMPLETE", "incomplete": "INCOMPLETE"}.get(outcome.status, "SKIPPED")

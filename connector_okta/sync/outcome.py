@@ -6,9 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks import Gap
+
 # error kinds that make a sync partial. "budget" (the configured fan-out budget ran out) does not: like
-# collections_skip it is the user's choice, the collection says INCOMPLETE and its checks cannot pass.
-PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "stopped"}
+# collections_skip it is the user's choice, the collection says INCOMPLETE and its checks cannot pass. "feature"
+# (the org does not have it) does not either. "not_found": a read under an object that still exists answered 404.
+PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "stopped",
+                 "not_found"}
+GAPS_NAMED = 20  # parents or series a STREAM_STATUS reason names one by one; the rest are counted
 
 
 class SyncStopped(Exception):
@@ -24,7 +29,12 @@ class SyncStopped(Exception):
 
 @dataclass
 class Outcome:
-    """What happened to one collection."""
+    """What happened to one collection.
+
+    Completeness is per parent and per series: ``gaps`` (parent id -> :class:`~connector_okta.checks.Gap`: the
+    children of that parent are unknown), ``series_gaps`` (series key -> Gap: that request series failed),
+    ``deleted`` (object id -> why: confirmed deleted during the sync, dropped from judgement). ``described`` is False
+    when the collection is incomplete for a reason no gap names (stopped, a pagination loop)."""
 
     status: str  # complete | incomplete | unavailable | skipped | not_applicable
     count: int = 0
@@ -33,16 +43,45 @@ class Outcome:
     items: list[dict[str, Any]] = field(default_factory=list)
     by_parent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     parent_of: dict[str, str] = field(default_factory=dict)  # item id -> parent id
+    gaps: dict[str, Gap] = field(default_factory=dict)
+    series_gaps: dict[str, Gap] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)
+    described: bool = True
 
     @property
     def makes_partial(self) -> bool:
-        return self.status in ("incomplete", "unavailable") and (self.error_kind in PARTIAL_KINDS)
+        if self.status not in ("incomplete", "unavailable"):
+            return False
+        kinds = {self.error_kind} | {g.kind for g in (*self.gaps.values(), *self.series_gaps.values())}
+        return bool(kinds & PARTIAL_KINDS)
 
     @classmethod
     def stopped(cls, count: int, stop: SyncStopped) -> Outcome:
         """A collection whose reading the stop cut short, after ``count`` objects."""
-        return cls("incomplete", count, f"stopped: {stop.message}", "stopped")
+        return cls("incomplete", count, f"stopped: {stop.message}", "stopped", described=False)
 
     def cut_short(self, reason: str | None, error_kind: str | None) -> Outcome:
-        """This outcome's objects, marked incomplete for ``reason``."""
-        return Outcome("incomplete", self.count, reason, error_kind, self.items, self.by_parent, self.parent_of)
+        """This outcome's objects, marked incomplete for a reason no gap names (nothing of it is trusted per
+        parent)."""
+        return Outcome("incomplete", self.count, reason, error_kind, self.items, self.by_parent, self.parent_of,
+                       dict(self.gaps), dict(self.series_gaps), dict(self.deleted), described=False)
+
+    def settle_gaps(self, what: str) -> None:
+        """Mark a complete outcome incomplete when it has gaps, with a reason naming them (``what``: what a gap is
+        missing, e.g. ``"rules of policies"``) and the most telling error kind (one that makes the sync partial
+        first)."""
+        gaps = list(self.series_gaps.values()) + list(self.gaps.values())
+        if not gaps:
+            return
+        named = "; ".join(f"{g.subject}: {g.sentence()}" for g in gaps[:GAPS_NAMED])
+        more = f"; and {len(gaps) - GAPS_NAMED} more" if len(gaps) > GAPS_NAMED else ""
+        label = "series" if not self.gaps else what
+        text = f"could not read the {label} of {len(gaps)}: {named}{more}"
+        kinds = [g.kind for g in gaps]
+        kind = next((k for k in kinds if k in PARTIAL_KINDS), kinds[0])
+        if self.status == "complete":
+            self.status, self.reason, self.error_kind = "incomplete", text, kind
+        else:
+            self.reason = f"{self.reason}; {text}" if self.reason else text
+            if self.error_kind not in PARTIAL_KINDS and kind in PARTIAL_KINDS:
+                self.error_kind = kind

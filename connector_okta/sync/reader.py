@@ -1,102 +1,276 @@
-"""Reading one collection (:class:`CollectionReader`): its pages, top-level or once per parent, and each object
-read: emitted as records, kept for the checks or shown to them, never held otherwise."""
+"""Reading collections (:class:`CollectionReader`): their jobs (request series, or the reads under each parent) on
+the worker pool, each object read (emitted as records, kept for the checks or shown to them, never held
+otherwise), and what each job came to.
+
+Never a failed read taken for an empty one: a job that fails (any status, a timeout, a malformed body, the budget)
+leaves its series or its parent's children unknown, named in the outcome's gaps, and the collection INCOMPLETE. A
+per-parent read answered 404 re-reads the parent itself: only a 404 there too makes the parent deleted (dropped from
+judgement and reported); otherwise the 404 is a failed read like any other."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 from .. import messages
-from ..client.errors import NotFound, OktaError
+from ..checks import Gap
+from ..client.errors import NotFound, OktaError, ResponseError
 from ..collect import records_for
-from ..fanout import ERROR, PAGE, parallel_pages
-from ..resources import Resource
-from .children import plan_children, settle_children
+from ..fanout import DONE, ERROR, PAGE, parallel_pages
+from ..resources import BY_NAME, Resource
+from .children import MAX_ALIVE_REREADS, Job, NotAsked, Reads, SeriesEvent, plan_children
 from .ledger import CollectionLedger
 from .outcome import Outcome, SyncStopped
 
+REFUSALS = ("permission", "feature")  # Okta will not serve this collection to this token or org: stop asking
+ABSENT = ("permission", "feature", "not_found")  # a top-level collection refused before anything was read
+
 
 class CollectionReader(CollectionLedger):
-    """Reads a collection into its outcome; ``take`` handles each object read, whichever phase reads it."""
+    """Reads collections into their outcomes; ``take`` handles each object read, whichever phase reads it."""
 
     def read(self, res: Resource) -> Iterator[dict[str, Any]]:
+        """One collection: its series in turn, or its parents on the worker pool."""
         outcome = self.precheck(res)
         if outcome is not None:
             yield from self.finish_collection(res, outcome)
             return
         yield messages.stream_status(res.name, "STARTED")
+        reads = self.open_reads(res)
+        yield from self.run_reads([reads], reads.jobs, self.workers if res.parent else 1)
+
+    # ------------------------------------------------------------------------------------------ the jobs
+
+    def open_reads(self, res: Resource) -> Reads:
+        """The jobs of one collection (and its fan-out budget spent)."""
+        reads = Reads(res)
         if res.parent:
-            outcome = yield from self.read_children(res)
+            plan = plan_children(res, self.outcomes, self.role_fanout)
+            reads.parent_ids, reads.budget_reason = plan.parent_ids, plan.budget_reason
+            reads.series = self.series(res)[:1]
+            reads.jobs = [Job(res.name, parent=pid) for pid in plan.jobs]
         else:
-            outcome = yield from self.read_top(res)
-        if res.mode == "streamed" or res.phase == "stream":
-            yield from self.progress(res.name, outcome.count, force=True)
-        yield from self.finish_collection(res, outcome)
+            reads.series = [{}] if res.single else self.series(res)
+            reads.jobs = [Job(res.name)]
+        reads.pending = len(reads.jobs)
+        return reads
 
-    def read_top(self, res: Resource) -> Generator[dict[str, Any], None, Outcome]:
-        outcome = Outcome("complete")
+    def job_pages(self, reads: Reads, job: Job) -> Iterator[Any]:
+        """The pages of one job (run on a worker thread): the reads under one parent, or every series of a
+        top-level collection in order, each one's end or failure told by a :class:`SeriesEvent`."""
+        if reads.refused is not None:
+            raise NotAsked()
+        res = reads.res
+        if job.parent is not None:
+            yield from self.client.paginate(self.path_of(res, job.parent), reads.series[0])
+            return
+        for index, params in enumerate(reads.series):
+            try:
+                if res.single:
+                    body = self.client.get(res.path).json
+                    if not isinstance(body, dict):
+                        raise ResponseError(f"GET {res.path}: expected a JSON object, got {type(body).__name__}; "
+                                            "this read is incomplete", kind="internal")
+                    yield SeriesEvent(PAGE, index, [body])
+                else:
+                    for page in self.client.paginate(res.path, params):
+                        yield SeriesEvent(PAGE, index, page)
+            except OktaError as exc:
+                if exc.kind in ("credentials", "config"):
+                    raise  # nothing more can be read: the consumer stops the sync
+                yield SeriesEvent(ERROR, index, exc)
+            else:
+                yield SeriesEvent(DONE, index)
+
+    def run_reads(self, readers: list[Reads], jobs: list[Job], workers: int, *, queue_size: int | None = None,
+                  finish_early: bool = True) -> Iterator[dict[str, Any]]:
+        """Run the jobs of several collections on one bounded pool; each collection is settled and finished when
+        its last job is (or, ``finish_early=False``, all of them at the end, in order)."""
+        by_name = {r.res.name: r for r in readers}
+        finished: set[str] = set()
+        stream = parallel_pages(jobs, lambda job: self.job_pages(by_name[job.name], job), workers,
+                                queue_size=queue_size)
         try:
-            if res.single:
-                body = self.client.get(res.path).json
-                if isinstance(body, dict):
-                    yield from self.take(res, body, outcome, None)
-                return outcome
-            for params in self.series(res):
-                for page in self.client.paginate(res.path, params):
-                    self.check_stop()
-                    for item in page or ():
-                        yield from self.take(res, item, outcome, None)
-                    if res.mode == "streamed" or res.phase == "stream":
-                        yield from self.progress(res.name, outcome.count)
-        except SyncStopped as stop:
-            self.outcomes[res.name] = Outcome.stopped(outcome.count, stop)
-            raise
-        except OktaError as exc:
-            failed, msgs = self.failure(res, exc, outcome.count)
-            yield from msgs
-            failed.items, failed.count = outcome.items, outcome.count
-            return failed
-        return outcome
-
-    def read_children(self, res: Resource) -> Generator[dict[str, Any], None, Outcome]:
-        """Read ``res`` under each of its parents on the worker pool; a parent deleted meanwhile is skipped."""
-        plan = plan_children(res, self.outcomes, self.role_fanout)
-        outcome = Outcome("complete")
-        if res.mode == "kept":
-            outcome.by_parent = {pid: [] for pid in plan.parent_ids}
-        params = self.series(res)[0]
-
-        def pages(pid: str) -> Iterator[list[Any]]:
-            return self.client.paginate(self.path_of(res, pid), params)
-
-        first_error: Outcome | None = None
-        unavailable = False
-        stream = parallel_pages(plan.jobs, pages, self.workers)
-        try:
-            for kind, pid, payload in stream:
+            for reads in readers:
+                if reads.pending == 0 and finish_early:
+                    finished.add(reads.res.name)
+                    yield from self.settle_and_finish(reads)
+            for kind, job, payload in stream:
                 self.check_stop()
-                if kind == PAGE:
-                    for item in payload or ():
-                        yield from self.take(res, item, outcome, pid)
-                    if res.mode == "streamed":
-                        yield from self.progress(res.name, outcome.count)
-                elif kind == ERROR:
-                    if isinstance(payload, NotFound):
-                        yield messages.log("DEBUG", f"{res.name}: {res.parent} {pid} vanished during the sync")
-                        continue
-                    failed, msgs = self.failure(res, payload, outcome.count)
-                    if first_error is None:
-                        first_error = failed
-                        yield from msgs
-                    if failed.status == "unavailable":
-                        unavailable = True
-                        break  # the token cannot read this sub-collection at all: stop asking
+                reads = by_name[job.name]
+                yield from self.on_job_event(reads, kind, job, payload)
+                if kind != PAGE:
+                    reads.pending -= 1
+                    if reads.pending == 0 and finish_early:
+                        finished.add(reads.res.name)
+                        yield from self.settle_and_finish(reads)
         except SyncStopped as stop:
-            self.outcomes[res.name] = Outcome.stopped(outcome.count, stop)
+            for reads in readers:
+                if reads.res.name not in finished:
+                    self.outcomes[reads.res.name] = Outcome.stopped(reads.outcome.count, stop)
             raise
         finally:
-            stream.close()
-        return (yield from settle_children(res, outcome, first_error, unavailable, plan.budget_reason))
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        for reads in readers:
+            if reads.res.name not in finished:
+                yield from self.settle_and_finish(reads)
+
+    def settle_and_finish(self, reads: Reads) -> Iterator[dict[str, Any]]:
+        outcome = yield from self.settle(reads)
+        if reads.res.mode == "streamed" or reads.res.phase == "stream":
+            yield from self.progress(reads.res.name, outcome.count, force=True)
+        yield from self.finish_collection(reads.res, outcome)
+
+    def on_job_event(self, reads: Reads, kind: str, job: Job, payload: Any) -> Iterator[dict[str, Any]]:
+        res, outcome = reads.res, reads.outcome
+        if kind == PAGE and isinstance(payload, SeriesEvent):
+            reads.current_series = payload.index
+            if payload.kind == DONE:
+                reads.done_series.add(payload.index)
+            elif payload.kind == ERROR:
+                yield from self.job_failed(reads, job, payload.payload)
+            else:
+                target = outcome
+                if res.mode == "kept" and len(reads.series) > 1:  # kept in series order, whatever the timing
+                    target = Outcome("complete", items=reads.series_items.setdefault(payload.index, []))
+                for item in payload.payload or ():
+                    yield from self.take(res, item, target, None)
+                if res.mode == "streamed" or res.phase == "stream":
+                    yield from self.progress(res.name, outcome.count)
+        elif kind == PAGE:
+            for item in payload or ():
+                yield from self.take(res, item, outcome, job.parent)
+            if res.mode == "streamed":
+                yield from self.progress(res.name, outcome.count)
+        elif kind == DONE and job.parent is not None:
+            reads.done_parents.add(job.parent)
+            if res.mode == "kept":
+                outcome.by_parent.setdefault(job.parent, [])
+        elif kind == ERROR:
+            yield from self.job_failed(reads, job, payload)
+
+    def job_failed(self, reads: Reads, job: Job, exc: BaseException) -> Iterator[dict[str, Any]]:
+        """A job that did not finish: its series or its parent's children become a gap (or its parent is confirmed
+        deleted); a refusal stops the collection's other jobs."""
+        res, outcome = reads.res, reads.outcome
+        if isinstance(exc, NotAsked):
+            return  # settled with the refusal that stopped it
+        if not isinstance(exc, OktaError):
+            raise exc  # a bug: let the sync's guard report it
+        self.stop_if_fatal(exc)
+        if job.parent is None:
+            index = reads.current_series
+            reads.series_errors.append((index, exc))
+            reads.series_items.pop(index, None)
+            key = reads.series_key(index)
+            outcome.series_gaps[key] = reads.gap(job, exc, f"GET {res.path}" + (f"?{key}" if key else ""), index)
+            return
+        outcome.by_parent.pop(job.parent, None)  # a part of its children is not its children
+        request = f"GET {self.path_of(res, job.parent)}"
+        if isinstance(exc, NotFound):
+            deleted = yield from self.confirm_deleted(reads, job.parent, request)
+            if deleted:
+                return
+        outcome.gaps[job.parent] = reads.gap(job, exc, request)
+        if exc.kind in REFUSALS and reads.refused is None:
+            reads.refused = exc
+
+    def confirm_deleted(self, reads: Reads, pid: str, request: str) -> Generator[dict[str, Any], None, bool]:
+        """Re-read the parent ``pid`` whose children answered 404: deleted (True) only if it answers 404 too."""
+        parent = BY_NAME[reads.res.parent] if reads.res.parent else None
+        if parent is None or not parent.item_path or reads.alive_rereads >= MAX_ALIVE_REREADS:
+            return False
+        grandparent = self.outcomes[parent.name].parent_of.get(pid) if parent.parent else None
+        path = parent.item_path.format(id=pid, parent_id=grandparent)
+        try:
+            self.client.get(path)
+        except NotFound:
+            reason = (f"{reads.parent_label} {pid} was deleted during the sync: {request} and GET {path} both "
+                      "answered 404; it is not judged")
+            reads.outcome.deleted[pid] = reason
+            yield messages.log("INFO", f"{reads.res.name}: {reason}")
+            yield from self.drop_deleted(parent, pid, reason)
+            return True
+        except OktaError as exc:
+            self.stop_if_fatal(exc)
+            return False
+        reads.alive_rereads += 1
+        return False
+
+    def drop_deleted(self, parent: Resource, pid: str, reason: str) -> Iterator[dict[str, Any]]:
+        """Drop a deleted object from its (already read) collection and hand the collection to the checks again."""
+        outcome = self.outcomes.get(parent.name)
+        if outcome is None:
+            return
+        outcome.deleted[pid] = reason
+        outcome.items[:] = [i for i in outcome.items if not (isinstance(i, dict) and i.get("id") == pid)]
+        for kids in outcome.by_parent.values():
+            kids[:] = [i for i in kids if not (isinstance(i, dict) and i.get("id") == pid)]
+        yield from self.give_engine(parent.name, outcome)
+
+    def settle(self, reads: Reads) -> Generator[dict[str, Any], None, Outcome]:
+        """What the collection came to once every job is in: complete, incomplete with its gaps named, or
+        unavailable when Okta refused it before anything was read."""
+        res, outcome = reads.res, reads.outcome
+        if res.parent:
+            yield from self.settle_parents(reads)
+            if reads.refused is not None and not reads.done_parents:
+                return (yield from self.refused_outcome(res, reads.refused))
+        else:
+            if res.mode == "kept" and len(reads.series) > 1:
+                outcome.items = [i for k in sorted(reads.series_items) for i in reads.series_items[k]]
+                outcome.count = len(outcome.items)
+            if reads.series_errors and not reads.done_series and outcome.count == 0 \
+                    and reads.series_errors[0][1].kind in ABSENT:
+                return (yield from self.refused_outcome(res, reads.series_errors[0][1]))
+            for _, exc in reads.series_errors:
+                if exc.kind != "feature":
+                    yield messages.error(exc.kind, str(exc), stream=res.name, request_id=exc.request_id, fatal=False)
+        outcome.settle_gaps(f"{res.name} of {res.parent}s" if res.parent else res.name)
+        return outcome
+
+    def settle_parents(self, reads: Reads) -> Iterator[dict[str, Any]]:
+        """Name a gap for every parent not read (budget, refusal), keep only the complete parents' children, and
+        report the first failure."""
+        res, outcome = reads.res, reads.outcome
+        planned = {job.parent for job in reads.jobs}
+        for pid in reads.parent_ids:
+            if pid in reads.done_parents or pid in outcome.gaps or pid in outcome.deleted:
+                continue
+            subject = f"{reads.parent_label} {pid}"
+            if pid not in planned:
+                outcome.gaps[pid] = Gap(subject, reads.budget_reason or "not read (fan-out budget)", kind="budget")
+            else:
+                refused = reads.refused
+                why = f"not read: Okta refused this collection ({refused})" if refused else "not read"
+                outcome.gaps[pid] = Gap(subject, why, f"GET {self.path_of(res, pid)}",
+                                        refused.kind if refused else "internal",
+                                        refused.status if refused else None)
+        if res.mode == "kept":
+            outcome.by_parent = {pid: outcome.by_parent.get(pid, []) for pid in reads.parent_ids
+                                 if pid in reads.done_parents and pid not in outcome.gaps}
+            outcome.items = [item for pid in outcome.by_parent for item in outcome.by_parent[pid]]
+            outcome.parent_of = {k: v for k, v in outcome.parent_of.items() if v in outcome.by_parent}
+        failed = [g for g in outcome.gaps.values() if g.kind not in ("budget", "feature")]
+        if failed and not (reads.refused is not None and not reads.done_parents):
+            first = failed[0]
+            more = f" ({len(failed) - 1} more {reads.parent_label}s could not be read either)" if len(failed) > 1 \
+                else ""
+            yield messages.error(first.kind or "internal", f"{first.sentence()}{more}", stream=res.name,
+                                 request_id=first.request_id, fatal=False)
+        if reads.budget_reason:
+            yield messages.log("WARNING", f"{res.name}: {reads.budget_reason}")
+
+    def refused_outcome(self, res: Resource, exc: OktaError) -> Generator[dict[str, Any], None, Outcome]:
+        """Okta would not serve the collection at all (403, feature not enabled, an absent endpoint's 404)."""
+        kind = "feature" if exc.kind == "not_found" else exc.kind
+        if kind != "feature":
+            yield messages.error(exc.kind, str(exc), stream=res.name, request_id=exc.request_id, fatal=False)
+        return Outcome("unavailable", reason=str(exc), error_kind=kind)
+
+    # ------------------------------------------------------------------------------------------ each object
 
     def take(self, res: Resource, item: Any, outcome: Outcome, parent_id: str | None) -> Iterator[dict[str, Any]]:
         """One object read: emit it, keep or visit it."""
@@ -135,9 +309,14 @@ class CollectionReader(CollectionLedger):
             return
         enrichment: dict[str, Any] = {"is_admin": True}
         roles = self.outcomes.get("user_roles")
-        if roles is not None and roles.status == "complete":
-            enrichment["roles"] = sorted({str(r.get("type")) for r in roles.by_parent.get(uid, [])
-                                          if isinstance(r, dict) and r.get("type")})
+        kids = roles.by_parent.get(uid) if roles is not None and roles.status == "complete" else None
+        if kids is not None:
+            enrichment["roles"] = sorted({str(r.get("type")) for r in kids if isinstance(r, dict) and r.get("type")})
         for message in records:
             if message["record"]["kind"] == "asset":
                 message["record"]["enrichment"] = enrichment
+
+
+def gaps_of(outcomes: Iterable[Outcome]) -> list[Gap]:
+    """Every gap of some outcomes (for tests and reports)."""
+    return [g for o in outcomes for g in (*o.series_gaps.values(), *o.gaps.values())]

@@ -506,6 +506,15 @@ def as_policies(req: Request) -> Reply:
     return Reply(req.org.as_policies.get(asid, []))
 
 
+def get_as_policy(req: Request) -> Reply:
+    asid = str(_as_or_404(req)["id"])
+    pid = req.args["policy_id"]
+    policy = find_by_id(req.org.as_policies.get(asid, []), pid)
+    if policy is None:
+        raise not_found(pid, "AuthorizationServerPolicy")
+    return Reply(policy)
+
+
 def as_policy_rules(req: Request) -> Reply:
     asid = str(_as_or_404(req)["id"])
     pid = req.args["policy_id"]
@@ -620,6 +629,8 @@ ROUTES: list[Route] = [
     Route("authorization_server", "/api/v1/authorizationServers/{as_id}", get_authorization_server,
           "okta.authorizationServers.read", feature="authorization_servers"),
     Route("as_policies", "/api/v1/authorizationServers/{as_id}/policies", as_policies,
+          "okta.authorizationServers.read", feature="authorization_servers"),
+    Route("as_policy", "/api/v1/authorizationServers/{as_id}/policies/{policy_id}", get_as_policy,
           "okta.authorizationServers.read", feature="authorization_servers"),
     Route("as_policy_rules", "/api/v1/authorizationServers/{as_id}/policies/{policy_id}/rules", as_policy_rules,
           "okta.authorizationServers.read", feature="authorization_servers"),

@@ -181,6 +181,12 @@ def requests_for(org: Org) -> list[tuple[str, str]]:
         for p in org.as_policies.get(s["id"], []):
             out.append(
                 (
+                    f"/api/v1/authorizationServers/{s['id']}/policies/{p['id']}",
+                    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
+                )
+            )
+            out.append(
+                (
                     f"/api/v1/authorizationServers/{s['id']}/policies/{p['id']}/rules",
                     "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
                 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from connector_okta.fanout import parallel_pages
 from connector_okta.resources import NAMES
 
@@ -199,8 +200,13 @@ def test_transient_error_mid_stream_is_incomplete(run_fake, fake_org, fakes):
     client.hook = hook
     msgs, _, engine = run_fake(fake_org, client=client)
     s = final_statuses(msgs)["users"]
-    assert s["status"] == "INCOMPLETE" and s["count"] == 5 and s["error_kind"] == "transient"
-    assert engine.collections["users"].status == "incomplete"
+    # the plain listing stops after its first page; the DEPROVISIONED series is still read (a failed series
+    # leaves the others read, and only its own gap is named)
+    deprovisioned = sum(1 for u in fake_org.users if u["status"] == "DEPROVISIONED")
+    assert s["status"] == "INCOMPLETE" and s["count"] == 5 + deprovisioned and s["error_kind"] == "transient"
+    assert "503" in s["reason"]
+    users = engine.collections["users"]
+    assert users.status == "incomplete" and set(users.series_gaps) == {""}
     assert status_of(msgs)["status"] == "partial"
     state = by_type(msgs, "STATE")[0]
     assert state["needs_full"] is True
