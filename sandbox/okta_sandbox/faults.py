@@ -5,7 +5,14 @@ fires on the matching requests numbered ``after + 1`` .. ``after + count`` (``co
 after ``after``). ``revoke`` is the exception: it lets ``after`` requests through, then revokes the
 token of the next matching request for good.
 
-Spec strings (CLI ``--fault``): ``KIND[:PATH][:k=v,k=v]``, e.g. ``error:/api/v1/users:after=1,count=3,status=503``.
+``parents`` makes a fault persistent for some objects only, whatever ``after`` and ``count`` say: a number ``N``
+picks the first ``N`` distinct paths the pattern matches (``/api/v1/policies/*/rules:parents=2``: the rules of two
+policies fail on every read, the others never), ids separated by ``|`` pick the paths naming one of them
+(``parents=00p1|00p2``).
+
+Spec strings (CLI ``--fault``): ``KIND[:PATH][:k=v,k=v]``, e.g. ``error:/api/v1/users:after=1,count=3,status=503``;
+``KIND=VALUE`` is short for the kind's main option: ``status=404:/api/v1/policies/*/rules:parents=2``,
+``malformed=list:/api/v1/org``.
 """
 
 from __future__ import annotations
@@ -31,13 +38,18 @@ KINDS: dict[str, str] = {
     "rate_limit": "answer 429 E0000047 with Remaining 0 (a rate-limit storm)",
     "concurrency": "answer 429 E0000047 with Limit 0 and Remaining 0 (a concurrency storm)",
     "oversized": "pad the JSON response to at least `size` bytes",
+    "status": "answer `status` (400, 403, 404, 429, 500, 503, ...) with Okta's error body for it",
+    "malformed": "answer 200 with a body of the wrong shape (`shape`: text (not JSON), string, object, list, null)",
 }
+# the option ``KIND=VALUE`` sets
+MAIN_OPTION = {"status": "status", "malformed": "shape", "error": "status", "html": "status", "slow": "delay"}
+SHAPES = ("text", "string", "object", "list", "null")
 
 # Which phase of request handling consults each kind.
-PRE_KINDS = {"error", "reset", "slow", "html", "rate_limit", "concurrency"}
+PRE_KINDS = {"error", "reset", "slow", "html", "rate_limit", "concurrency", "status"}
 ACCESS_KINDS = {"forbidden", "feature"}
 LINK_KINDS = {"next_self", "repeat_cursor", "foreign_next"}
-BODY_KINDS = {"trickle", "truncate", "oversized"}
+BODY_KINDS = {"trickle", "truncate", "oversized", "malformed"}
 
 
 @dataclass(frozen=True)
@@ -51,23 +63,48 @@ class Fault:
     chunk: int = 64
     size: int = 8 * 1024 * 1024
     host: str = "http://evil.example.test"
+    parents: str | None = None  # "N" (the first N distinct paths) or "id1|id2": persistent for those only
+    shape: str = "text"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(sorted(KINDS))}")
         if self.after < 0 or (self.count is not None and self.count < 0):
             raise ValueError("fault 'after' and 'count' must be >= 0")
+        if self.kind == "status" and (self.status is None or not 400 <= self.status <= 599):
+            raise ValueError("a 'status' fault needs status=4xx or 5xx")
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown malformed shape {self.shape!r}; known: {', '.join(SHAPES)}")
+        if self.parents is not None and not self.parents.strip():
+            raise ValueError("fault 'parents' must be a number or ids separated by '|'")
+
+    @property
+    def parent_count(self) -> int | None:
+        """``parents=N``: N; None for a list of ids (or no ``parents``)."""
+        return int(self.parents) if self.parents is not None and self.parents.isdigit() else None
+
+    @property
+    def parent_ids(self) -> frozenset[str]:
+        if self.parents is None or self.parents.isdigit():
+            return frozenset()
+        return frozenset(p for p in self.parents.split("|") if p)
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
-        """``KIND[:PATH][:k=v,...]``; a value ``count=all`` means every matching request."""
+        """``KIND[:PATH][:k=v,...]`` or ``KIND=VALUE[:PATH][:k=v,...]``; a value ``count=all`` means every matching
+        request."""
         kind, _, rest = spec.partition(":")
+        kind, eq, main = kind.partition("=")
         path, opts = "*", ""
         if rest:
             if "=" in rest.split(":")[0]:
                 opts = rest
             else:
                 path, _, opts = rest.partition(":")
+        if eq:
+            if kind.strip() not in MAIN_OPTION:
+                raise ValueError(f"fault kind {kind!r} takes no value (in {spec!r})")
+            opts = f"{MAIN_OPTION[kind.strip()]}={main}" + (f",{opts}" if opts else "")
         types = {f.name: f.type for f in fields(cls)}
         kwargs: dict[str, object] = {}
         for item in filter(None, opts.split(",")):
@@ -104,6 +141,7 @@ class Faults:
     def __post_init__(self) -> None:
         self._counts = [0] * len(self.faults)
         self._fired = [0] * len(self.faults)
+        self._chosen: list[set[str]] = [set() for _ in self.faults]  # parents=N: the paths picked so far
         self._lock = threading.Lock()
 
     @classmethod
@@ -119,12 +157,29 @@ class Faults:
         active: list[Fault] = []
         with self._lock:
             for i, f in enumerate(self.faults):
-                if f.matches(path):
-                    self._counts[i] += 1
-                    if f.fires_on(self._counts[i]):
-                        self._fired[i] += 1
-                        active.append(f)
+                if not f.matches(path):
+                    continue
+                self._counts[i] += 1
+                if f.parents is not None:
+                    hit = self._for_parent(i, f, path)
+                else:
+                    hit = f.fires_on(self._counts[i])
+                if hit:
+                    self._fired[i] += 1
+                    active.append(f)
         return active
+
+    def _for_parent(self, i: int, f: Fault, path: str) -> bool:
+        """Whether a ``parents`` fault fires on ``path`` (every time, once the path is picked)."""
+        if f.parent_count is None:
+            return bool(f.parent_ids & set(path.split("/")))
+        chosen = self._chosen[i]
+        if path in chosen:
+            return True
+        if len(chosen) < f.parent_count:
+            chosen.add(path)
+            return True
+        return False
 
     def fired(self) -> dict[str, int]:
         with self._lock:

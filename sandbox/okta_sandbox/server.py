@@ -39,6 +39,15 @@ HTML_ERROR_PAGE = (
 )
 
 
+# the errorCode Okta answers with for a status (the ``status`` fault)
+STATUS_CODES = {400: "E0000001", 401: "E0000011", 403: "E0000006", 404: "E0000007", 405: "E0000022",
+                429: "E0000047", 500: "E0000009", 503: "E0000010"}
+# the ``malformed`` fault's bodies: not JSON, or JSON of a shape no Okta endpoint answers with
+MALFORMED: dict[str, Any] = {"text": "Service temporarily unavailable; please retry",
+                             "string": json.dumps("unexpected"), "object": {"unexpected": "object"},
+                             "list": ["unexpected"], "null": json.dumps(None)}
+
+
 class Sandbox:
     """An Okta-compatible read-only API over ``org``.
 
@@ -225,6 +234,12 @@ class _Handler(BaseHTTPRequestHandler):
             summary = "Internal Server Error" if status == 500 else "Service Unavailable"
             self._send(sb, status, error_body("E0000009", summary), peek, active=active)
             return
+        f = first(active, "status")
+        if f and f.status is not None:
+            self._send(sb, f.status, error_body(STATUS_CODES.get(f.status, "E0000009"),
+                                                None if f.status in STATUS_CODES else f"HTTP {f.status}"),
+                       peek, active=active)
+            return
         f = first(active, "html")
         if f:
             self._send(sb, f.status or 502, HTML_ERROR_PAGE, peek, content_type="text/html; charset=UTF-8", active=active)
@@ -330,6 +345,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = reply.body
         if reply.wrap:
             body = {reply.wrap: body, "_links": {"next": {"href": next_url}} if next_url else {}}
+        bad = first(active, "malformed")
+        if bad:
+            body = MALFORMED[bad.shape]
         self._send(sb, reply.status, body, decision, extra=extra, links=links, active=active)
 
     # -- writing ------------------------------------------------------------------------------

@@ -156,6 +156,49 @@ def test_oversized_response_is_valid_json(sandbox):
     assert len(r.json()) == 5
 
 
+def test_status_fault_parses_the_short_form_and_answers_okta_bodies(sandbox):
+    f = Fault.parse("status=404:/api/v1/apps/*/users:parents=2")
+    assert (f.kind, f.status, f.path, f.parents, f.parent_count) == ("status", 404, "/api/v1/apps/*/users", "2", 2)
+    assert Fault.parse("malformed=list:/api/v1/org").shape == "list"
+    with pytest.raises(ValueError):
+        Fault.parse("status:/x")  # a status fault needs its status
+    with pytest.raises(ValueError):
+        Fault.parse("revoke=3:/x")
+    sb = sandbox(org=small_org(), faults=["status=400:/api/v1/groups:count=all", "status=503:/api/v1/apps"])
+    r = get(sb, "/api/v1/groups")
+    assert r.status_code == 400 and r.json()["errorCode"] == "E0000001" and r.headers["X-Okta-Request-Id"]
+    r = get(sb, "/api/v1/apps")
+    assert r.status_code == 503 and r.json()["errorCode"] == "E0000010"
+    assert get(sb, "/api/v1/apps").status_code == 200
+
+
+def test_parents_fault_fails_some_parents_persistently(sandbox):
+    org = small_org()
+    apps = [a["id"] for a in org.apps]
+    sb = sandbox(org=org, faults=["status=404:/api/v1/apps/*/users:parents=2"])
+    codes = {a: [get(sb, f"/api/v1/apps/{a}/users").status_code for _ in range(3)] for a in apps}
+    assert codes[apps[0]] == codes[apps[1]] == [404, 404, 404]  # the first two parents asked, every time
+    assert all(c == [200, 200, 200] for a, c in codes.items() if a not in apps[:2])
+    assert get(sb, f"/api/v1/apps/{apps[0]}").status_code == 200  # the parent itself is there
+    sb.faults = Faults.of([f"forbidden:/api/v1/apps/*/groups:parents={apps[-1]}"])
+    assert get(sb, f"/api/v1/apps/{apps[-1]}/groups").status_code == 403
+    assert get(sb, f"/api/v1/apps/{apps[0]}/groups").status_code == 200
+
+
+@pytest.mark.parametrize(("shape", "expect"), [("text", None), ("string", "unexpected"),
+                                                ("object", {"unexpected": "object"}), ("list", ["unexpected"]),
+                                                ("null", None)])
+def test_malformed_bodies(sandbox, shape, expect):
+    sb = sandbox(org=small_org(), faults=[f"malformed={shape}:/api/v1/threats/configuration"])
+    r = get(sb, "/api/v1/threats/configuration")
+    assert r.status_code == 200
+    if shape == "text":
+        with pytest.raises(ValueError):
+            r.json()
+    else:
+        assert r.json() == expect
+
+
 def test_every_kind_is_covered_here():
     import inspect
     import sys
