@@ -325,9 +325,9 @@ class OktaClient:
             for url in (meta.url, meta.alternate):
                 if url and self._may_receive_credential(url):
                     self._allowed.add(_urls.origin(url))
-                elif url:
-                    self._log.warning("the org metadata names %s, which is neither org_url nor under an Okta domain; "
-                                      "no request goes there", _urls.origin(url)[1] or "a malformed URL")
+                elif url:  # e.g. the custom domain of an org configured by its okta.com URL: nothing goes there
+                    self._log.debug("the org metadata names %s, neither org_url nor under an Okta domain: no "
+                                    "request goes there", _urls.origin(url)[1] or "a malformed URL")
         return dict(resp.json)
 
     def _may_receive_credential(self, url: str) -> bool:
@@ -427,6 +427,8 @@ class OktaClient:
 
     def _absolute(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
+            if self._starts_with_allowed_base(path_or_url):
+                return path_or_url  # built from an allowed base (e.g. a page retried with a smaller limit)
             org = _urls.origin(path_or_url)
             if org not in self._allowed:
                 problem = _urls.url_problem(path_or_url)
@@ -482,13 +484,21 @@ class OktaClient:
             status=status, request_id=request_id,
         ))
 
-    def _origin_of(self, url: str) -> tuple[str, str, int]:
-        """The allowed origin ``url`` (built by :meth:`_absolute`, :meth:`_follow` or :meth:`_rebuild`) starts with."""
-        for org in self._allowed:
+    def _starts_with_allowed_base(self, url: str) -> tuple[str, str, int] | None:
+        """The allowed origin whose ``scheme://host[:port]`` ``url`` starts with, followed by ``/``, ``?`` or
+        nothing: every parser then reads that authority, whatever the path holds."""
+        for org in tuple(self._allowed):  # a snapshot: well_known() may add to the set from another thread
             base = _urls.origin_url(org)
             if url == base or url.startswith((base + "/", base + "?")):
                 return org
-        raise self._fail(UnsafeURLError(f"refusing to send a request off the org {self.org_url}"))
+        return None
+
+    def _origin_of(self, url: str) -> tuple[str, str, int]:
+        """The allowed origin ``url`` (built by :meth:`_absolute`, :meth:`_follow` or :meth:`_rebuild`) starts with."""
+        org = self._starts_with_allowed_base(url)
+        if org is None:
+            raise self._fail(UnsafeURLError(f"refusing to send a request off the org {self.org_url}"))
+        return org
 
     def _ensure_host_safe(self, url: str) -> None:
         org = self._origin_of(url)

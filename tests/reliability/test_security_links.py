@@ -157,3 +157,19 @@ def test_a_sync_given_an_ambiguous_next_link_is_partial_and_sends_nothing_to_the
     assert any(e["stream"] == "users" and not e["fatal"] for e in errors)
     assert not any(e["fatal"] for e in errors)
     no_token_off_the_org(evil)
+
+
+def test_own_paths_with_odd_characters_are_still_sent_to_the_org(org):
+    """The strict rules judge URLs read from responses, not the connector's own org URL + path: a path holding a
+    space or non-ASCII (an odd id from a body) is sent to the org, also when a 500 is retried with half the limit."""
+    calls = []
+
+    def members(req):
+        calls.append(req.path)
+        return json_answer({"errorCode": "E0000009", "errorSummary": "timeout"}, 500) if len(calls) == 1 else \
+            json_answer([{"id": "00u1"}])
+
+    org.route("/api/v1/groups/*/users", members)
+    with OktaClient(load_config(org.config())) as client:
+        assert sum(len(p) for p in client.paginate("/api/v1/groups/00g x\u00e91234/users", {"limit": 200})) == 1
+    assert len(calls) == 2 and "limit=100" in calls[1] and calls[1].startswith("/api/v1/groups/00g%20x%C3%A91234/")
