@@ -347,9 +347,28 @@ class App:
             return EXIT_OK
         return EXIT_USAGE if result.get("failure_kind") == "config" else EXIT_FAILED
 
+    def _unlock(self, name: str) -> list[dict[str, Any]]:
+        unlocked = self.store.unlock(name)
+        for u in unlocked:
+            self.out.err(f"unlocked sync #{u['id']} of {name} (started {ts(u['started_at'])} by {u['owner']})"
+                         + ("; its process still looks alive: if it is, what it sends from now on is refused"
+                            if u["alive"] else ""))
+        return unlocked
+
+    def cmd_unlock(self) -> int:
+        self.store.get_integration(self.args.name)
+        unlocked = self._unlock(self.args.name)
+        if self.out.as_json:
+            self.out.json({"unlocked": unlocked})
+        elif not unlocked:
+            self.out.line(f"no sync of {self.args.name} is running; nothing to unlock")
+        return EXIT_OK
+
     def cmd_sync(self) -> int:
         integ = self.store.get_integration(self.args.name)
         self._redact_for(self.args.name)
+        if self.args.force_unlock:
+            self._unlock(integ.name)
         display = ProgressDisplay(self.out.stderr)
         try:
             record = self.runner().sync(integ.id, mode=self.args.mode, progress=display)
@@ -517,6 +536,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = cmd("sync", "sync an integration now")
     s.add_argument("name")
     s.add_argument("--mode", choices=["full", "incremental"], default="full")
+    s.add_argument("--force-unlock", action="store_true",
+                   help="first end a sync of this integration still marked running (a stuck or killed one)")
+    u = cmd("unlock", "end a sync marked running that will never finish (its process was killed or is stuck)")
+    u.add_argument("name")
 
     sc = cmd("schedule", "run the scheduler")
     sc.add_argument("action", choices=["run"])

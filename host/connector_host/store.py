@@ -1,4 +1,4 @@
-"""The host's store (embedded SQLite, or PostgreSQL through :mod:`.store_pg`): integrations, sync history, assets, findings and relationships.
+"""The host's embedded store (SQLite): integrations, sync history, assets, findings and relationships.
 
 The store knows nothing about any vendor: assets are keyed by (type, uid), findings by their ``uid``; the
 runner extracts those columns from normalised records (:mod:`connector_host.records`).
@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,7 +40,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import store_pg
 from .store_schema import LEDGER_DDL, LEDGER_TABLE, LEGACY_VERSION, MIGRATIONS, Migration, check_ladder
 
 FAILING = ("fail", "warning")
@@ -46,7 +47,12 @@ KNOWN = ("pass", "warning", "fail")
 SYNC_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
 SEVERITIES = {0: "unknown", 1: "informational", 2: "low", 3: "medium", 4: "high", 5: "critical", 6: "fatal", 99: "other"}
 SEVERITY_IDS = {v: k for k, v in SEVERITIES.items()} | {"info": 1}
-STALE_HEARTBEAT_MS = 30 * 60 * 1000
+# A running sync's row is its lock: ``owner`` (host:pid), ``owner_start`` (when that process started, to tell a
+# reused PID), ``run_id`` (this run), and ``heartbeat_at``, renewed every HEARTBEAT_SECONDS by a thread of the
+# owner while the sync runs. Silent for STALE_HEARTBEAT_MS (a few beats), the sync is dead.
+HEARTBEAT_SECONDS = 10.0
+STALE_HEARTBEAT_MS = int(6 * HEARTBEAT_SECONDS * 1000)
+LEGACY_STALE_HEARTBEAT_MS = 30 * 60 * 1000  # rows of hosts before the heartbeat thread (no run_id)
 
 
 class StoreError(Exception):
@@ -59,6 +65,10 @@ class NotFound(StoreError):
 
 class SyncInProgress(StoreError):
     """Another sync of the same integration is running."""
+
+
+class SyncLost(StoreError):
+    """The sync was ended meanwhile by someone else (unlocked by hand, or judged dead): nothing more is kept."""
 
 
 class NotAStore(StoreError):
@@ -77,6 +87,19 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def process_start(pid: int | None = None) -> str | None:
+    """When process ``pid`` (default: this one) started, as ``<boot id>:<start time in clock ticks>``; a PID reused
+    by another process gives another value. None where the system does not tell (not Linux, no /proc)."""
+    try:
+        with open(f"/proc/{pid or os.getpid()}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rpartition(")")[2].split()
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        return f"{boot}:{int(fields[19])}"  # field 22 of stat: starttime (fields[0] is field 3)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -89,6 +112,34 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _private_store_file(path: Path) -> None:
+    """Create the store's directory (0700) and file (0600) when they do not exist; SQLite gives the ``-wal`` and
+    ``-shm`` files the database file's permissions. An existing store of ours readable by others is made private."""
+    parent = path.parent
+    if not parent.exists():
+        parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(parent, 0o700)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a directory, a read-only place...: connecting says what is wrong
+    else:
+        os.close(fd)
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            st = os.stat(p)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
+                os.chmod(p, stat.S_IMODE(st.st_mode) & 0o700)
+        except OSError:
+            continue
+
+
 def _check_name(name: str) -> None:
     if not name or not name.strip() or name != name.strip() or len(name) > 100:
         raise StoreError("an integration name must be 1-100 characters without leading or trailing spaces")
@@ -97,11 +148,10 @@ def _check_name(name: str) -> None:
 
 
 def default_store_path() -> Path:
-    """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory (a store URL,
-    ``postgresql://...``, is returned as given)."""
+    """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory."""
     env = os.environ.get("CONNECTOR_HOST_STORE")
     if env:
-        return env if store_pg.is_postgres(env) else Path(env).expanduser()  # type: ignore[return-value]
+        return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME")
     if os.name == "nt":
         base = base or os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
@@ -158,8 +208,6 @@ def migrate(db: sqlite3.Connection, path: object, migrations: Sequence[Migration
     latest = migrations[-1].version
     if _known_version(stored_version(db, path), latest, path) == latest:
         return []  # the common case, without taking the write lock
-    dialect = getattr(db, "dialect", "sqlite")  # store_pg.PgConnection: "postgresql"
-    split = _statements if dialect == "sqlite" else store_pg.statements
     foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
     db.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set before BEGIN
     try:
@@ -170,11 +218,10 @@ def migrate(db: sqlite3.Connection, path: object, migrations: Sequence[Migration
         for m in migrations:
             if m.version > current:
                 try:
-                    script = m.script(dialect) if dialect == "sqlite" else store_pg.migration_script(m)
-                    for statement in split(script):
+                    for statement in _statements(m.script("sqlite")):
                         db.execute(statement)
                     if m.run:
-                        m.run(db, dialect)
+                        m.run(db, "sqlite")
                 except sqlite3.Error as e:
                     raise StoreError(
                         f"could not migrate the store {path} to schema version {m.version} ({m.name}): {e};"
@@ -351,24 +398,23 @@ def _severity_ids(severity: Iterable[str] | str) -> set[int]:
 
 
 class Store:
-    """The store. Safe to share between threads (one connection per thread) and processes (SQLite: WAL mode,
-    writes are short ``BEGIN IMMEDIATE`` transactions; PostgreSQL: the same transactions under an advisory lock).
-    Give it a file path or ``sqlite:///PATH`` (``:memory:`` would be one database per thread), or a
-    ``postgresql://`` URL (:mod:`.store_pg`)."""
+    """The SQLite store. Safe to share between threads (one connection per thread) and processes (WAL mode;
+    writes are short ``BEGIN IMMEDIATE`` transactions). Give it a file path: ``:memory:`` would be one
+    database per thread."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None):
-        dialect, location = store_pg.parse_location(path if path is not None else default_store_path())
-        self.url = location if dialect == store_pg.DIALECT else None  # PostgreSQL: its URL (path: without password)
-        self.dialect = dialect
-        self.path = Path(location) if self.url is None else store_pg.mask_url(location)  # type: ignore[assignment]
-        if str(self.path) != ":memory:" and self.url is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path) if path is not None else default_store_path()
+        if str(self.path) != ":memory:":
+            _private_store_file(self.path)  # 0600 (with its -wal and -shm), its new directory 0700
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        self._beats: dict[int, threading.Event] = {}  # running syncs of this Store: their heartbeat threads
         try:
             migrate(self._conn(), self.path)  # first: a file that is not a store is refused unchanged
             self._conn().execute("PRAGMA journal_mode=WAL")  # kept in the file: every connection then uses it
+            if str(self.path) != ":memory:":
+                _tighten(self.path)
         except sqlite3.DatabaseError as e:
             self.close()
             if isinstance(e, sqlite3.OperationalError):  # unreadable, a directory, locked too long, ...
@@ -383,10 +429,6 @@ class Store:
     # ---------------------------------------------------------------------------------------- plumbing
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None and self.url is not None:  # PostgreSQL, through the dialect layer
-            conn = self._local.conn = store_pg.connect(self.url)  # type: ignore[assignment]
-            with self._conns_lock:
-                self._conns.append(conn)  # type: ignore[arg-type]
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
@@ -399,6 +441,8 @@ class Store:
         return conn
 
     def close(self) -> None:
+        for stop in list(self._beats.values()):
+            stop.set()
         with self._conns_lock:
             for c in self._conns:
                 try:
@@ -529,65 +573,163 @@ class Store:
         return [self._integration(r) for r in self._q("SELECT * FROM integrations ORDER BY name")]
 
     # ---------------------------------------------------------------------------------------- syncs
-    def recover_interrupted(self, *, stale_ms: int = STALE_HEARTBEAT_MS) -> list[int]:
-        """Mark syncs left ``running`` by a dead process as ``interrupted``; drop their staged rows.
+    def _dead_because(self, row: Any, host: str, t: int, stale_ms: int) -> str | None:
+        """Why the running sync in ``row`` is dead, or None while its owner lives.
 
-        A sync is dead when its owner is a process of this machine that no longer exists, or, for an owner on
-        another machine, when its heartbeat is older than ``stale_ms``. Returns the ids marked.
+        On this machine, the owner process decides: gone, or its PID now another process (start time differs),
+        means dead; alive with the same start time means alive. Elsewhere (or where the start time is unknown), a
+        heartbeat silent for ``stale_ms`` means dead.
+        """
+        owner = row["owner"] or ""
+        o_host, _, o_pid = owner.rpartition(":")
+        beat = row["heartbeat_at"] or row["started_at"]
+        silent_ms = t - beat
+        limit = stale_ms if row["run_id"] else max(stale_ms, LEGACY_STALE_HEARTBEAT_MS)
+        if o_host == host and o_pid.isdigit():
+            pid = int(o_pid)
+            if not _pid_alive(pid):
+                return f"its process {pid} is gone"
+            started = process_start(pid)
+            if row["owner_start"] and started is not None:
+                return None if started == row["owner_start"] else f"its process id {pid} now belongs to another process"
+        if silent_ms > limit:
+            return f"no heartbeat for {silent_ms // 1000} s"
+        return None
+
+    def recover_interrupted(self, *, stale_ms: int = STALE_HEARTBEAT_MS) -> list[int]:
+        """Mark syncs left ``running`` by a dead owner as ``interrupted``; drop their staged rows.
+
+        Dead (see :meth:`_dead_because`): an owner process of this machine that is gone or whose PID was reused,
+        or a heartbeat older than ``stale_ms``. Returns the ids marked.
         """
         host = socket.gethostname()
         t = now_ms()
-        dead: list[int] = []
-        for row in self._q("SELECT id, owner, heartbeat_at, started_at FROM syncs WHERE status = 'running'"):
-            owner = row["owner"] or ""
-            o_host, _, o_pid = owner.rpartition(":")
-            if o_host == host and o_pid.isdigit():
-                gone = not _pid_alive(int(o_pid))  # a process of this machine: its liveness decides
-            else:  # another machine sharing the store: a silent heartbeat decides
-                gone = t - (row["heartbeat_at"] or row["started_at"]) > stale_ms
-            if gone:
-                dead.append(row["id"])
+        dead: dict[int, str] = {}
+        for row in self._q("SELECT id, owner, owner_start, run_id, heartbeat_at, started_at FROM syncs"
+                           " WHERE status = 'running'"):
+            why = self._dead_because(row, host, t, stale_ms)
+            if why:
+                dead[row["id"]] = why
         if dead:
             with self._tx() as db:
-                for sid in dead:
+                for sid, why in dead.items():
+                    row = db.execute("SELECT id, owner, owner_start, run_id, heartbeat_at, started_at FROM syncs"
+                                     " WHERE id = ? AND status = 'running'", (sid,)).fetchone()
+                    if row is None or not self._dead_because(row, host, now_ms(), stale_ms):
+                        continue  # ended, or beat again, while this transaction waited for the lock
                     db.execute(
                         "UPDATE syncs SET status = 'interrupted', ended_at = COALESCE(heartbeat_at, started_at),"
-                        " message = 'the host stopped during this sync (crash or kill); nothing of it was applied'"
-                        " WHERE id = ? AND status = 'running'",
-                        (sid,),
+                        " message = ? WHERE id = ? AND status = 'running'",
+                        (f"the host stopped during this sync (crash or kill: {why}); nothing of it was applied", sid),
                     )
                     self._drop_staged(db, sid)
-        return dead
+        return list(dead)
+
+    def unlock(self, integration: str | int) -> list[dict[str, Any]]:
+        """Mark every running sync of ``integration`` as ``interrupted`` whatever its owner's state (``connector-host
+        unlock`` / ``sync --force-unlock``); its staged rows are dropped and, should its process still run, what
+        it sends later is refused. Returns the syncs unlocked: id, owner, started_at, and ``alive``, whether
+        the owner looked alive."""
+        integ = self.get_integration(integration)
+        host = socket.gethostname()
+        out = []
+        with self._tx() as db:
+            rows = db.execute("SELECT id, owner, owner_start, run_id, heartbeat_at, started_at FROM syncs"
+                              " WHERE integration_id = ? AND status = 'running'", (integ.id,)).fetchall()
+            for row in rows:
+                alive = self._dead_because(row, host, now_ms(), STALE_HEARTBEAT_MS) is None
+                db.execute(
+                    "UPDATE syncs SET status = 'interrupted', ended_at = ?, message = ? WHERE id = ?",
+                    (now_ms(), "unlocked by hand (connector-host unlock or sync --force-unlock); nothing of it was "
+                               "applied", row["id"]),
+                )
+                self._drop_staged(db, row["id"])
+                out.append({"id": row["id"], "owner": row["owner"], "started_at": row["started_at"], "alive": alive})
+        return out
 
     def start_sync(self, integration_id: int, *, sync_mode: str = "full", trigger: str = "manual") -> int:
-        """Record a running sync; :class:`SyncInProgress` when one of this integration is running already."""
+        """Record a running sync; :class:`SyncInProgress` when one of this integration is running already.
+
+        The row is the integration's lock across processes: owner (host:pid), the owner's start time, a run id,
+        and a heartbeat a thread of this process renews until :meth:`finish_sync`.
+        """
         self.recover_interrupted()
         t = now_ms()
+        run_id = secrets.token_hex(16)
         with self._tx() as db:
             running = db.execute(
-                "SELECT id, started_at FROM syncs WHERE integration_id = ? AND status = 'running'", (integration_id,)
+                "SELECT id, started_at, owner FROM syncs WHERE integration_id = ? AND status = 'running'",
+                (integration_id,),
             ).fetchone()
             if running:
                 raise SyncInProgress(
                     f"sync #{running['id']} of this integration is still running (since "
-                    f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(running['started_at'] / 1000))} UTC); "
-                    "wait for it to end"
+                    f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(running['started_at'] / 1000))} UTC, by "
+                    f"{running['owner']}); wait for it to end, or if it is stuck, `connector-host sync NAME "
+                    "--force-unlock` (or `connector-host unlock NAME`)"
                 )
             cur = db.execute(
-                "INSERT INTO syncs (integration_id, started_at, status, sync_mode, trigger, owner, heartbeat_at)"
-                " VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (integration_id, t, sync_mode, trigger, _owner(), t),
+                "INSERT INTO syncs (integration_id, started_at, status, sync_mode, trigger, owner, heartbeat_at,"
+                " run_id, owner_start) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                (integration_id, t, sync_mode, trigger, _owner(), t, run_id, process_start()),
             )
-            return int(cur.lastrowid)
+            sync_id = int(cur.lastrowid)
+        self._start_heartbeat(sync_id, run_id)
+        return sync_id
+
+    def _start_heartbeat(self, sync_id: int, run_id: str) -> None:
+        stop = threading.Event()
+        self._beats[sync_id] = stop
+
+        def beat() -> None:
+            try:
+                while not stop.wait(HEARTBEAT_SECONDS):
+                    db = self._conn()
+                    cur = db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ? AND run_id = ?"
+                                     " AND status = 'running'", (now_ms(), sync_id, run_id))
+                    if cur.rowcount == 0:
+                        break  # ended, or unlocked by hand
+            except (sqlite3.Error, ValueError):  # the store was closed
+                pass
+            finally:
+                self._beats.pop(sync_id, None)
+                self._release_thread_connection()
+
+        threading.Thread(target=beat, name=f"sync-{sync_id}-heartbeat", daemon=True).start()
+
+    def _release_thread_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._conns_lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def heartbeat(self, sync_id: int, *, counts: Mapping[str, Any] | None = None) -> None:
         with self._tx() as db:
             if counts is None:
-                db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ?", (now_ms(), sync_id))
+                cur = db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                                 (now_ms(), sync_id))
             else:
-                db.execute(
-                    "UPDATE syncs SET heartbeat_at = ?, counts = ? WHERE id = ?", (now_ms(), _dumps(counts), sync_id)
+                cur = db.execute(
+                    "UPDATE syncs SET heartbeat_at = ?, counts = ? WHERE id = ? AND status = 'running'",
+                    (now_ms(), _dumps(counts), sync_id),
                 )
+            if cur.rowcount == 0:
+                raise SyncLost(self._lost(db, sync_id))
+
+    @staticmethod
+    def _lost(db: sqlite3.Connection, sync_id: int) -> str:
+        row = db.execute("SELECT status, message FROM syncs WHERE id = ?", (sync_id,)).fetchone()
+        if row is None:
+            return f"sync #{sync_id} no longer exists (its integration was removed); nothing of it is kept"
+        return (f"sync #{sync_id} is no longer running ({row['status']}: {row['message'] or 'no message'}); "
+                "nothing more of it is recorded")
 
     def stage(
         self,
@@ -629,7 +771,10 @@ class Store:
                     for x in relationships
                 ],
             )
-            db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ?", (now_ms(), sync_id))
+            cur = db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                             (now_ms(), sync_id))
+            if cur.rowcount == 0:  # unlocked by hand or judged dead meanwhile: keep nothing of it
+                raise SyncLost(self._lost(db, sync_id))
 
     @staticmethod
     def _drop_staged(db: sqlite3.Connection, sync_id: int) -> None:
@@ -658,13 +803,16 @@ class Store:
         """
         if status not in ("succeeded", "partial", "failed", "interrupted"):
             raise ValueError(f"not a final sync status: {status!r}")
+        beat = self._beats.pop(sync_id, None)
+        if beat is not None:
+            beat.set()
         t = now_ms()
         with self._tx() as db:
             row = db.execute("SELECT * FROM syncs WHERE id = ?", (sync_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no sync #{sync_id}")
             if row["status"] != "running":
-                raise StoreError(f"sync #{sync_id} ended already ({row['status']})")
+                raise SyncLost(self._lost(db, sync_id))
             integ = row["integration_id"]
             mode = sync_mode or row["sync_mode"]
             result: dict[str, int] = dict.fromkeys(

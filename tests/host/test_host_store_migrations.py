@@ -252,7 +252,11 @@ def test_a_v1_store_opens_migrated_with_its_data(tmp_path):
         sid = store.start_sync(integ.id)
         assert store.finish_sync(sid, "failed").status == "failed"
     assert ledger_of(path) == [(m.version, m.name) for m in MIGRATIONS]
-    assert schema_of(path) == before  # no migration has changed a table yet
+    after = schema_of(path)  # only migration 3 changed a table: syncs gained the lock's columns
+    assert [e for e in after if e[1] != "syncs"] == [e for e in before if e[1] != "syncs"]
+    db = sqlite3.connect(path)
+    assert {"run_id", "owner_start"} <= {r[1] for r in db.execute("PRAGMA table_info(syncs)")}
+    db.close()
     db = sqlite3.connect(path)
     assert db.execute("SELECT * FROM meta WHERE key = 'schema_version'").fetchall() == []  # the ledger alone
     db.close()
