@@ -114,6 +114,11 @@ def _reissue_masked(w: warnings.WarningMessage) -> None:
 # ----------------------------------------------------------------------------------- process-wide state
 
 _active: _Session | None = None
+
+
+def capturing() -> bool:
+    """Whether the kit is recording a hook call right now (what it records is hunted, not shown)."""
+    return _active is not None
 _lock = threading.Lock()
 _audit_installed = False
 _in_audit = threading.local()

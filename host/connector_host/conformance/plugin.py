@@ -8,6 +8,7 @@ pytest's version. The kit records what a connector lets out while it runs it, so
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import traceback
@@ -86,24 +87,53 @@ def _masked_hooks() -> Iterator[None]:
             sys.unraisablehook = saved_unraisable
 
 
-_session_hooks: list[Any] = []
+def _masking_record_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    """Log records made outside the kit's capture (a connector thread still running after its hook returned)
+    carry their message masked to every handler (pytest's live log and log capture included)."""
+    from .capture import capturing
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if not redaction.active() or capturing():
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string: mask its parts
+            message = f"{record.msg!r} % {record.args!r}"
+        masked = redaction.redact(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info))
+            if redaction.redact(text) != text:
+                record.exc_info, record.exc_text = None, redaction.redact(text)
+        return record
+
+    factory._conformance_masking = True  # type: ignore[attr-defined]
+    return factory
+
+
+_SAVED = pytest.StashKey[list[Any]]()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     # pytest >= 8.4 installs its thread and unraisable hooks for the whole session: mask in front of them
-    _session_hooks[:] = [threading.excepthook, sys.unraisablehook]
-    threading.excepthook = _masking(threading.excepthook)
-    sys.unraisablehook = _masking(sys.unraisablehook)
+    saved = config.stash[_SAVED] = [threading.excepthook, sys.unraisablehook, logging.getLogRecordFactory()]
+    threading.excepthook = _masking(saved[0])
+    sys.unraisablehook = _masking(saved[1])
+    if not getattr(saved[2], "_conformance_masking", False):
+        logging.setLogRecordFactory(_masking_record_factory(saved[2]))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _session_hooks:
+    saved = config.stash.get(_SAVED, None)
+    if saved:
         if getattr(threading.excepthook, "_conformance_masking", False):
-            threading.excepthook = _session_hooks[0]
+            threading.excepthook = saved[0]
         if getattr(sys.unraisablehook, "_conformance_masking", False):
-            sys.unraisablehook = _session_hooks[1]
-        _session_hooks.clear()
+            sys.unraisablehook = saved[1]
+        logging.setLogRecordFactory(saved[2])
 
 
 def _phase(item: pytest.Item) -> Iterator[None]:
