@@ -136,3 +136,9 @@ PAGE_LIMITS: dict[str, int] = {
     "/api/v1/users/{id}/roles/{id}/targets/groups": 200,
     "/api/v1/users/{id}/roles/{id}/targets/catalog/apps": 200,
 }
+
+# The smallest page some endpoints answer whatever ``limit`` asks for (reference §1: app groups "min 20"): a page up
+# to this size is never refused as holding more objects than asked for.
+PAGE_MINIMUMS: dict[str, int] = {
+    "/api/v1/apps/{id}/groups": 20,
+}

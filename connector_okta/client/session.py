@@ -63,7 +63,7 @@ from .pagination import (
     same_url,
 )
 from .ratelimit import AdaptiveSemaphore, RateHeaders, RateLimiter
-from .routes import PAGE_LIMITS, bucket_for, route_template
+from .routes import PAGE_LIMITS, PAGE_MINIMUMS, bucket_for, route_template
 from .stats import Stats
 
 USER_AGENT = "connector-okta/0.1 (+https://github.com/; read-only posture connector)"
@@ -150,7 +150,7 @@ def page_limit(route: str, url: str, params: Mapping[str, Any] | None) -> int | 
         limit = int(str(value))
     except (TypeError, ValueError):
         return None
-    return limit if limit > 0 else None
+    return max(limit, PAGE_MINIMUMS.get(route, 1)) if limit > 0 else None
 
 
 def proxy_password(config: Any) -> str | None:
@@ -790,8 +790,8 @@ class OktaClient:
             return parse_json(content, max_items=max_items), None
         except BodyError as exc:
             if exc.reason == "too_many_items":
-                why = (f"the page holds more than the {max_items} objects asked for (limit={max_items}); Okta never "
-                       "sends more, so it is refused")
+                why = (f"the page holds more than {max_items} objects, the most the limit asked for allows; Okta "
+                       "never sends more, so it is refused")
             else:
                 why = f"the JSON is nested more than {MAX_DEPTH} levels deep (Okta objects are not); it is refused"
             return None, ResponseError(f"GET {route}: {why}, and this read is incomplete.",
