@@ -1,4 +1,4 @@
-"""The host's embedded store (SQLite): integrations, sync history, assets, findings and relationships.
+"""The host's store (embedded SQLite, or PostgreSQL through :mod:`.store_pg`): integrations, sync history, assets, findings and relationships.
 
 The store knows nothing about any vendor: assets are keyed by (type, uid), findings by their ``uid``; the
 runner extracts those columns from normalised records (:mod:`connector_host.records`).
@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import store_pg
 from .store_schema import LEDGER_DDL, LEDGER_TABLE, LEGACY_VERSION, MIGRATIONS, Migration, check_ladder
 
 FAILING = ("fail", "warning")
@@ -148,10 +149,11 @@ def _check_name(name: str) -> None:
 
 
 def default_store_path() -> Path:
-    """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory."""
+    """``$CONNECTOR_HOST_STORE``, else ``connector-host/store.db`` under the user's data directory (a store URL,
+    ``postgresql://...``, is returned as given)."""
     env = os.environ.get("CONNECTOR_HOST_STORE")
     if env:
-        return Path(env).expanduser()
+        return env if store_pg.is_postgres(env) else Path(env).expanduser()  # type: ignore[return-value]
     base = os.environ.get("XDG_DATA_HOME")
     if os.name == "nt":
         base = base or os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
@@ -208,6 +210,8 @@ def migrate(db: sqlite3.Connection, path: object, migrations: Sequence[Migration
     latest = migrations[-1].version
     if _known_version(stored_version(db, path), latest, path) == latest:
         return []  # the common case, without taking the write lock
+    dialect = getattr(db, "dialect", "sqlite")  # store_pg.PgConnection: "postgresql"
+    split = _statements if dialect == "sqlite" else store_pg.statements
     foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
     db.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set before BEGIN
     try:
@@ -218,10 +222,11 @@ def migrate(db: sqlite3.Connection, path: object, migrations: Sequence[Migration
         for m in migrations:
             if m.version > current:
                 try:
-                    for statement in _statements(m.script("sqlite")):
+                    script = m.script(dialect) if dialect == "sqlite" else store_pg.migration_script(m)
+                    for statement in split(script):
                         db.execute(statement)
                     if m.run:
-                        m.run(db, "sqlite")
+                        m.run(db, dialect)
                 except sqlite3.Error as e:
                     raise StoreError(
                         f"could not migrate the store {path} to schema version {m.version} ({m.name}): {e};"
@@ -398,13 +403,17 @@ def _severity_ids(severity: Iterable[str] | str) -> set[int]:
 
 
 class Store:
-    """The SQLite store. Safe to share between threads (one connection per thread) and processes (WAL mode;
-    writes are short ``BEGIN IMMEDIATE`` transactions). Give it a file path: ``:memory:`` would be one
-    database per thread."""
+    """The store. Safe to share between threads (one connection per thread) and processes (SQLite: WAL mode,
+    writes are short ``BEGIN IMMEDIATE`` transactions; PostgreSQL: the same transactions under an advisory lock).
+    Give it a file path or ``sqlite:///PATH`` (``:memory:`` would be one database per thread), or a
+    ``postgresql://`` URL (:mod:`.store_pg`)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None):
-        self.path = Path(path) if path is not None else default_store_path()
-        if str(self.path) != ":memory:":
+        dialect, location = store_pg.parse_location(path if path is not None else default_store_path())
+        self.url = location if dialect == store_pg.DIALECT else None  # PostgreSQL: its URL (path: without password)
+        self.dialect = dialect
+        self.path = Path(location) if self.url is None else store_pg.mask_url(location)  # type: ignore[assignment]
+        if str(self.path) != ":memory:" and self.url is None:
             _private_store_file(self.path)  # 0600 (with its -wal and -shm), its new directory 0700
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -413,7 +422,7 @@ class Store:
         try:
             migrate(self._conn(), self.path)  # first: a file that is not a store is refused unchanged
             self._conn().execute("PRAGMA journal_mode=WAL")  # kept in the file: every connection then uses it
-            if str(self.path) != ":memory:":
+            if str(self.path) != ":memory:" and self.url is None:
                 _tighten(self.path)
         except sqlite3.DatabaseError as e:
             self.close()
@@ -429,6 +438,10 @@ class Store:
     # ---------------------------------------------------------------------------------------- plumbing
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is None and self.url is not None:  # PostgreSQL, through the dialect layer
+            conn = self._local.conn = store_pg.connect(self.url)  # type: ignore[assignment]
+            with self._conns_lock:
+                self._conns.append(conn)  # type: ignore[arg-type]
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
