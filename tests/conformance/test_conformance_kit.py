@@ -160,3 +160,16 @@ def test_plugin_is_inert_and_a_missing_target_says_what_to_define(pytester: pyte
     # opt in; a suite without a conformance_target fixture errors saying what to define.
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*define a `conformance_target` fixture*"])
+
+
+def test_authors_guide_lists_every_check() -> None:
+    """docs/connector-authors.md names every check of the kit (with what it catches)."""
+    from connector_host.conformance import ConformanceSuite
+
+    guide = (HERE.parents[1] / "docs" / "connector-authors.md").read_text()
+    checks = [name for name in dir(ConformanceSuite) if name.startswith("test_")]
+    assert len(checks) >= 50
+    table = guide.split("### What it checks, and why", 1)[1]
+    missing = [c for c in checks if f"`{c}`" not in table]
+    assert not missing, f"checks the authors' guide does not list: {missing}"
+
