@@ -10,12 +10,14 @@ became 2.9 GB of dicts). :func:`parse_json` refuses both with a :class:`BodyErro
   the refusal costs ``max_items`` objects, never the whole page;
 * ``max_depth``: containers nested deeper than this are refused (Okta objects are under 12 levels deep).
 
-``NaN``, ``Infinity`` and ``-Infinity`` are not JSON and are refused as malformed.
+``NaN``, ``Infinity``, ``-Infinity`` (not JSON) and numbers that overflow a float (``1e400``) are refused as
+malformed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from json.decoder import scanstring
 from typing import Any
@@ -37,7 +39,14 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_not_json)
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: valid syntax, but no number Okta sends, and inf breaks int() downstream
+        raise ValueError(f"the number {text[:20]} overflows")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 
 
 def _ws(s: str, i: int) -> int:

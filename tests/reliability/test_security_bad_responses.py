@@ -113,7 +113,7 @@ def test_a_429_with_a_hostile_wait_is_waited_out_within_bounds(org, header, valu
     assert len(calls) == 2 and 0 < sum(clock.sleeps) <= 5 * 60 + 2, clock.sleeps
 
 
-@pytest.mark.parametrize("body", [b"[NaN]", b'[{"a": Infinity}]', b"\xff\xfe[", b"[" * 10 + b"\x00", b'["\xed\xa0"]'])
+@pytest.mark.parametrize("body", [b"[NaN]", b'[{"a": Infinity}]', b'[{"a": 1e400}]', b"\xff\xfe[", b"[" * 10 + b"\x00", b'["\xed\xa0"]'])
 def test_other_bodies_that_are_not_json_are_typed_errors(org, body):
     org.route("/api/v1/zones", lambda req: Answer(200, [("Content-Type", "text/plain")], body))
     with client_for(org) as client, pytest.raises(ResponseError):
