@@ -1,11 +1,28 @@
 """The same reads with the official Okta Python SDK (PyPI ``okta``, asyncio), in a process of its own.
 
-``python benchmarks/bench_sdk.py`` reads ``{"url", "token", "max_retries": int|null, "concurrency": int}`` on stdin
+``python benchmarks/bench_sdk.py`` reads ``{"url", "token", "variant", "max_retries", "concurrency"}`` on stdin
 and prints one JSON object: wall time, objects read per collection, errors, whether every read completed, and
-its peak RSS. ``max_retries: null`` keeps the SDK's default (2 retries of a 429). The collections are the ones
-the connector reads in bulk (users in both series, groups, group members, apps, app users, app group
-assignments, policies by type and their rules); the per-parent reads run ``concurrency`` at a time, as the
-connector's do, which only helps the SDK. What the SDK sent is counted by the sandbox, not here.
+its peak RSS. What the SDK sent is counted by the sandbox, not here.
+
+The peer is written as a competent user would write it (issue 18):
+
+* one ``async with Client(...)`` (one reused HTTP session, the maintainers' own performance advice);
+* every collection read at once with ``asyncio.gather``: the top-level listings start together, and each
+  parent's per-object reads (a group's members, an app's users and groups, a policy's rules) start as soon as
+  its listing page arrives, so every rate-limit bucket is busy from the start, as in the connector;
+* ``concurrency`` requests in flight at most (one semaphore around every request, default 8: twice the
+  connector's 4, well under Okta's 75);
+* ``rateLimit.maxRetries`` raised (default 20; the SDK's own default of 2 gives up on 429s on a large org), so
+  a 429 waits for ``X-Rate-Limit-Reset`` (the SDK's backoff) and retries rather than failing a collection.
+
+Variants:
+
+* ``bulk``: the large collections only (users in both series, groups, group members, apps, app users, app
+  group assignments, policies by type and their rules): less than the connector reads, so it favours the SDK;
+* ``same``: ``bulk`` plus the admin roles the connector reads: ``/api/v1/iam/assignees/users``, each admin's
+  ``/users/{id}/roles``, and ``/groups/{id}/roles`` for **every** group (the per-group fan-out a user without a
+  cheaper way to find admin groups makes); with ``group_roles: "known"`` only for the groups an admin's roles
+  name (``assignmentType: GROUP``), the connector's own way (issue 18).
 """
 
 from __future__ import annotations
@@ -20,40 +37,8 @@ import time
 from typing import Any
 
 POLICY_TYPES = ("OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "ACCESS_POLICY", "PROFILE_ENROLLMENT", "IDP_DISCOVERY")
-
-
-async def pages(call: Any, *args: Any, paged: bool = True, **kwargs: Any) -> Any:
-    """Every page of one list call: the SDK 3.x way (``after`` = the ``next`` cursor of the ``Link`` header,
-    ``okta.pagination.PaginationHelper``); yields (items, error). ``paged=False``: one call (no ``after``)."""
-    from okta.pagination import PaginationHelper
-
-    after = None
-    while True:
-        try:
-            if paged:
-                items, resp, err = await call(*args, after=after, **kwargs)
-            else:
-                items, resp, err = await call(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - a model that fails to parse is the SDK not finishing
-            yield None, f"{type(exc).__name__}: {str(exc)[:200]}"
-            return
-        if err is not None:
-            yield None, f"{type(err).__name__}: {str(err)[:200]}"
-            return
-        yield items or [], None
-        after = PaginationHelper.extract_next_cursor(dict(resp.headers)) if paged and resp is not None else None
-        if not after:
-            return
-
-
-async def read_all(call: Any, *args: Any, **kwargs: Any) -> tuple[int, str | None]:
-    """(objects read, error or None) over every page."""
-    n = 0
-    async for items, err in pages(call, *args, **kwargs):
-        if err:
-            return n, err
-        n += len(items)
-    return n, None
+DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_RETRIES = 20
 
 
 def _fix_ssws_header() -> None:
@@ -77,69 +62,158 @@ def _fix_ssws_header() -> None:
     Configuration.auth_settings = auth_settings  # type: ignore[method-assign]
 
 
+def _id(obj: Any) -> str | None:
+    return getattr(obj, "id", None) or getattr(getattr(obj, "actual_instance", None), "id", None)
+
+
+class Reader:
+    """Every read of one run: counts, errors, and the semaphore that bounds requests in flight."""
+
+    def __init__(self, client: Any, concurrency: int) -> None:
+        self.client = client
+        self.sem = asyncio.Semaphore(max(1, concurrency))
+        self.counts: dict[str, int] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def note(self, name: str, n: int, err: str | None = None) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+        if err:
+            errs = self.errors.setdefault(name, [])
+            if len(errs) < 3:
+                errs.append(err)
+
+    async def call(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any] | None:
+        """One request (under the semaphore): (result, response), or None after noting the error."""
+        try:
+            async with self.sem:
+                out, resp, err = await fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a model that fails to parse is the SDK not finishing
+            self.note(name, 0, f"{type(exc).__name__}: {str(exc)[:200]}")
+            return None
+        if err is not None:
+            self.note(name, 0, f"{type(err).__name__}: {str(err)[:200]}")
+            return None
+        return out, resp
+
+    async def pages(self, name: str, fn: Any, *args: Any, paged: bool = True, **kwargs: Any) -> Any:
+        """Every page of one list call, the SDK 3.x way (``after`` = the ``next`` cursor of the ``Link`` header,
+        ``okta.pagination.PaginationHelper``); yields each page's items. ``paged=False``: one call."""
+        from okta.pagination import PaginationHelper
+
+        after = None
+        while True:
+            got = await self.call(name, fn, *args, **({"after": after} if paged and after else {}), **kwargs)
+            if got is None:
+                return
+            items, resp = got
+            items = items or []
+            self.note(name, len(items))
+            yield items
+            after = PaginationHelper.extract_next_cursor(dict(resp.headers)) if paged and resp is not None else None
+            if not after:
+                return
+
+    async def drain(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+        async for _ in self.pages(name, fn, *args, **kwargs):
+            pass
+
+    async def children(self, name: str, parents: Any, per_parent: Any) -> None:
+        """Start each parent's reads as soon as its listing page arrives."""
+        tasks = []
+        async for page in parents:
+            tasks += [asyncio.ensure_future(per_parent(pid)) for pid in (_id(x) for x in page) if pid]
+        if tasks:
+            await asyncio.gather(*tasks)
+
+
+async def admins(r: Reader, group_roles: str) -> None:
+    """``/iam/assignees/users`` (the next link is in the body), each admin's roles, and group roles: for every
+    group (``"all"``) or for the groups the admins' roles name (``"known"``)."""
+    c = r.client
+    after = None
+    user_ids: list[str] = []
+    while True:
+        got = await r.call("admin_users", c.list_users_with_role_assignments, **({"after": after} if after else {}))
+        if got is None:
+            break
+        body = got[0]
+        value = list(getattr(body, "value", None) or [])
+        r.note("admin_users", len(value))
+        user_ids += [i for i in (_id(v) for v in value) if i]
+        href = getattr(getattr(getattr(body, "links", None), "next", None), "href", None)
+        if not href or "after=" not in href:
+            break
+        after = href.split("after=", 1)[1].split("&", 1)[0]
+    groups: set[str] = set()
+
+    async def user_roles(uid: str) -> None:
+        got = await r.call("user_roles", c.list_assigned_roles_for_user, uid)
+        for role in (got[0] if got else None) or []:
+            r.note("user_roles", 1)
+            role = getattr(role, "actual_instance", None) or role  # a oneOf wrapper (standard or custom role)
+            href = getattr(getattr(getattr(role, "links", None), "assignee", None), "href", None) or ""
+            if str(getattr(role, "assignment_type", "")).endswith("GROUP") and "/groups/" in href:
+                groups.add(href.rstrip("/").rsplit("/", 1)[-1])
+
+    await asyncio.gather(*(user_roles(u) for u in user_ids))
+    if group_roles == "known":
+        await asyncio.gather(*(r.drain("group_roles", c.list_group_assigned_roles, g, paged=False)
+                               for g in sorted(groups)))
+
+
 async def run(job: dict[str, Any]) -> dict[str, Any]:
     from okta.client import Client
 
     logging.getLogger("okta-sdk-python").setLevel(logging.CRITICAL)
     # the sandbox serves plain http on 127.0.0.1: the SDK's documented testing switch allows it
     os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
+    variant = job.get("variant", "same")
+    group_roles = job.get("group_roles", "all")
+    retries = job.get("max_retries", DEFAULT_MAX_RETRIES)
+    concurrency = int(job.get("concurrency") or DEFAULT_CONCURRENCY)
     config: dict[str, Any] = {"orgUrl": job["url"], "token": job["token"]}
-    if job.get("max_retries") is not None:
-        config["rateLimit"] = {"maxRetries": int(job["max_retries"])}
+    if retries is not None:
+        config["rateLimit"] = {"maxRetries": int(retries)}
     _fix_ssws_header()
-    client = Client(config)
-    counts: dict[str, int] = {}
-    errors: dict[str, list[str]] = {}
-    sem = asyncio.Semaphore(max(1, int(job.get("concurrency", 4))))
-
-    def note(name: str, n: int, err: str | None) -> None:
-        counts[name] = counts.get(name, 0) + n
-        if err:
-            errors.setdefault(name, [])
-            if len(errors[name]) < 3:
-                errors[name].append(err)
-
-    async def one(name: str, call: Any, *args: Any, **kwargs: Any) -> None:
-        async with sem:
-            n, err = await read_all(call, *args, **kwargs)
-        note(name, n, err)
-
-    async def ids(name: str, call: Any, **kwargs: Any) -> list[str]:
-        out: list[str] = []
-        error = None
-        async for items, err in pages(call, **kwargs):
-            if err:
-                error = err
-                break
-            for i in items:
-                out.append(getattr(i, "id", None) or getattr(getattr(i, "actual_instance", None), "id", None))
-        note(name, len(out), error)
-        return [i for i in out if i]
-
     t0 = time.perf_counter()
-    await one("users", client.list_users, limit=200)
-    await one("users", client.list_users, filter='status eq "DEPROVISIONED"', limit=200)
-    group_ids = await ids("groups", client.list_groups, limit=200)
-    app_ids = await ids("apps", client.list_applications, limit=200)
-    policy_ids: list[str] = []
-    for t in POLICY_TYPES:
-        policy_ids += await ids("policies", client.list_policies, type=t, paged=False)
-    await asyncio.gather(*(one("policy_rules", client.list_policy_rules, p, paged=False) for p in policy_ids))
-    await asyncio.gather(*(one("app_groups", client.list_application_group_assignments, a, limit=200)
-                           for a in app_ids))
-    await asyncio.gather(*(one("app_users", client.list_application_users, a, limit=500) for a in app_ids))
-    await asyncio.gather(*(one("group_members", client.list_group_users, g, limit=1000) for g in group_ids))
+    async with Client(config) as client:
+        r = Reader(client, concurrency)
+        c = client
+
+        async def group_children(gid: str) -> None:
+            reads = [r.drain("group_members", c.list_group_users, gid, limit=1000)]
+            if variant == "same" and group_roles == "all":
+                reads.append(r.drain("group_roles", c.list_group_assigned_roles, gid, paged=False))
+            await asyncio.gather(*reads)
+
+        async def app_children(aid: str) -> None:
+            await asyncio.gather(r.drain("app_users", c.list_application_users, aid, limit=500),
+                                 r.drain("app_groups", c.list_application_group_assignments, aid, limit=200))
+
+        async def policy_rules(pid: str) -> None:
+            await r.drain("policy_rules", c.list_policy_rules, pid, paged=False)
+
+        jobs = [
+            r.drain("users", c.list_users, limit=200),
+            r.drain("users", c.list_users, filter='status eq "DEPROVISIONED"', limit=200),
+            r.children("groups", r.pages("groups", c.list_groups, limit=200), group_children),
+            r.children("apps", r.pages("apps", c.list_applications, limit=200), app_children),
+            *(r.children("policies", r.pages("policies", c.list_policies, type=t, paged=False), policy_rules)
+              for t in POLICY_TYPES),
+        ]
+        if variant == "same":
+            jobs.append(admins(r, group_roles))
+        await asyncio.gather(*jobs)
     wall = time.perf_counter() - t0
-    try:
-        await client.close()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
-        pass
     return {
         "wall_seconds": round(wall, 3),
-        "objects": counts,
-        "errors": errors,
-        "completed": not errors,
-        "max_retries": job.get("max_retries"),
+        "variant": variant,
+        "group_roles": group_roles if variant == "same" else None,
+        "objects": r.counts,
+        "errors": r.errors,
+        "completed": not r.errors,
+        "max_retries": retries,
+        "concurrency": concurrency,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cpu_seconds": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
     }

@@ -33,14 +33,25 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from lower_bound import lower_bound  # noqa: E402
+from lower_bound import lower_bound, projected_real_seconds  # noqa: E402
 from sandbox_proc import SandboxProc, stats_delta  # noqa: E402
 
 RESULTS = HERE / "results"
 # the connector's settings for the benchmark: the sandbox already caps the token at token_share of each bucket
 # (Okta's per-token limit), so the connector may spend all of what the token is given
 CONNECTOR_CONFIG: dict[str, Any] = {"rate_limit_share": 1.0, "max_sync_seconds": 3600}
-SDK_RAISED_RETRIES = 20
+SDK_RETRIES = 20  # the peer's rateLimit.maxRetries (its default of 2 gives up on a large org's 429s)
+SDK_CONCURRENCY = 8  # the peer's requests in flight (the connector's default max_concurrency is 4)
+# the peer variants (bench_sdk.py): "bulk" reads less than the connector (no admin roles); "same" reads the same
+# collections, group roles only for the groups an admin's roles name (the connector's way, issue 18)
+SDK_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("sdk_bulk", {"variant": "bulk"}),
+    ("sdk_same", {"variant": "same", "group_roles": "known"}),
+)
+# Okta's real clock and shares, for the projected wall time: 60 s windows, a token's default 50% of each bucket,
+# and the connector's default rate_limit_share (of what the token may spend)
+REAL_WINDOW_SECONDS = 60.0
+REAL_TOKEN_SHARE = 0.5
 TARGETS = {
     "requests_ratio_max": 1.02,
     "wall_ratio_max": 1.25,
@@ -82,6 +93,36 @@ def pct(part: float, whole: float) -> float:
 
 def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a is not None and b else None
+
+
+def sdk_variants(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for label, job in SDK_VARIANTS:
+        if args.sdk_variants and label.removeprefix("sdk_") not in args.sdk_variants:
+            continue
+        group_roles = args.sdk_group_roles if job.get("variant") == "same" else None
+        out.append((label, {**job, **({"group_roles": group_roles} if group_roles else {}),
+                            "max_retries": SDK_RETRIES, "concurrency": args.sdk_concurrency}))
+    return out
+
+
+def connector_default_share() -> float:
+    from connector_okta.config import OktaConfig
+
+    return float(OktaConfig.__dataclass_fields__["rate_limit_share"].default)
+
+
+def projection(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any] | None:
+    """The projected wall time of a rate-limited sync on Okta's real 60 s windows at the default shares."""
+    from okta_sandbox.ratelimit import DEFAULT_QUOTAS
+
+    if not run or run.get("failed") or run.get("wall_seconds") is None:
+        return None
+    return projected_real_seconds(
+        run.get("requests_by_bucket") or {}, wall_seconds=run["wall_seconds"], quotas=dict(DEFAULT_QUOTAS),
+        bench_window=60.0 / args.time_scale, bench_token_share=args.token_share,
+        bench_client_share=float(CONNECTOR_CONFIG.get("rate_limit_share", 1.0)), token_share=REAL_TOKEN_SHARE,
+        client_share=connector_default_share(), window=REAL_WINDOW_SECONDS)
 
 
 def sync_summary(run: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +169,10 @@ def sdk_summary(run: dict[str, Any]) -> dict[str, Any]:
         "completed": run["completed"],
         "errors": run["errors"],
         "objects": run["objects"],
+        "variant": run.get("variant"),
+        "group_roles": run.get("group_roles"),
         "max_retries": run["max_retries"],
+        "concurrency": run.get("concurrency"),
         "requests": server["requests"],
         "requests_by_bucket": server["requests_by_bucket"],
         "throttled_429": server["throttled"],
@@ -172,11 +216,12 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     "identical_findings": s2.get("findings_digest") == res["sync"]["findings_digest"],
                 }
                 print(f"  incremental: {s2.get('requests')} requests, mode {s2.get('mode')}", flush=True)
+            res["sync"]["projected_real"] = projection(res["sync"], args)
+            if res.get("incremental"):
+                res["incremental"]["projected_real"] = projection(res["incremental"], args)
             if args.sdk:
-                for label, retries in (("sdk_default", None), ("sdk_retries_raised", SDK_RAISED_RETRIES)):
-                    run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, "max_retries": retries,
-                                                        "concurrency": CONNECTOR_CONFIG.get("max_concurrency", 4)},
-                                   timeout)
+                for label, job_extra in sdk_variants(args):
+                    run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, **job_extra}, timeout)
                     res[label] = sdk_summary(run)
                     res[label]["ratio_to_ours"] = ratio(res[label].get("wall_seconds"), res["sync"].get("wall_seconds"))
                     print(f"  {label}: {res[label].get('wall_seconds')} s, completed {res[label].get('completed')}, "
@@ -194,13 +239,13 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
             res["sync_limits_off"] = sync_summary(measured(sb, "sync_child.py", job, timeout))
             print(f"  sync (limits off): {res['sync_limits_off'].get('wall_seconds')} s", flush=True)
             if args.sdk:
-                run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, "max_retries": None,
-                                                    "concurrency": CONNECTOR_CONFIG.get("max_concurrency", 4)},
-                               timeout)
-                res["sdk_limits_off"] = sdk_summary(run)
-                res["sdk_limits_off"]["ratio_to_ours"] = ratio(res["sdk_limits_off"].get("wall_seconds"),
-                                                               res["sync_limits_off"].get("wall_seconds"))
-                print(f"  sdk (limits off): {res['sdk_limits_off'].get('wall_seconds')} s", flush=True)
+                for label, job_extra in sdk_variants(args):
+                    run = measured(sb, "bench_sdk.py", {"url": sb.url, "token": sb.token, **job_extra}, timeout)
+                    key = f"{label}_limits_off"
+                    res[key] = sdk_summary(run)
+                    res[key]["ratio_to_ours"] = ratio(res[key].get("wall_seconds"),
+                                                      res["sync_limits_off"].get("wall_seconds"))
+                    print(f"  {label} (limits off): {res[key].get('wall_seconds')} s", flush=True)
             if args.host and n == max(args.sizes):
                 res["host"] = child("sync_child.py", {**job_base, "mode": "host", "url": sb.url, "token": sb.token},
                                     timeout)
@@ -255,10 +300,12 @@ def verdicts(results: list[dict[str, Any]]) -> dict[str, Any]:
         g = ratio(peak, ten_peak)
         out["rss_vs_10k"] = {"value": g, "target": TARGETS["rss_growth_vs_10k_max"],
                              "met": g is not None and g <= TARGETS["rss_growth_vs_10k_max"]}
-    for label in ("sdk_default", "sdk_retries_raised", "sdk_limits_off"):
-        if label in big:
-            r = big[label].get("ratio_to_ours")
-            out[f"faster_than_{label}"] = {"sdk_over_ours": r, "met": r is not None and r > 1.0}
+    for label, _ in SDK_VARIANTS:
+        for key in (label, f"{label}_limits_off"):
+            per_size = {r["users"]: (r.get(key) or {}).get("ratio_to_ours") for r in results if key in r}
+            if per_size:
+                out[f"faster_than_{key}"] = {"sdk_over_ours_by_users": per_size,
+                                             "met": all(v is not None and v > 1.0 for v in per_size.values())}
     inc = big.get("incremental")
     if inc:
         out["incremental"] = {"requests_pct": inc["requests_pct_of_first"],
@@ -307,15 +354,18 @@ def table(results: list[dict[str, Any]]) -> str:
         ("incremental requests (% of first)", lambda r: f"{fmt(r.get('incremental', {}).get('requests'))} "
                                                         f"({fmt(r.get('incremental', {}).get('requests_pct_of_first'))})"),
         ("incremental findings identical", lambda r: fmt(r.get("incremental", {}).get("identical_findings"))),
-        ("SDK default s (done? 429s)", lambda r: _sdk_cell(r.get("sdk_default"))),
-        ("SDK retries raised s (done? 429s)", lambda r: _sdk_cell(r.get("sdk_retries_raised"))),
-        ("limits off: ours s / SDK s", lambda r: f"{fmt(r.get('sync_limits_off', {}).get('wall_seconds'))} / "
-                                                 f"{fmt(r.get('sdk_limits_off', {}).get('wall_seconds'))}"),
+        ("SDK bulk s (done? 429s) = x ours", lambda r: _sdk_cell(r.get("sdk_bulk"))),
+        ("SDK same s (done? 429s) = x ours", lambda r: _sdk_cell(r.get("sdk_same"))),
+        ("limits off: ours s", lambda r: fmt(r.get("sync_limits_off", {}).get("wall_seconds"))),
+        ("limits off: SDK bulk s = x ours", lambda r: _sdk_cell(r.get("sdk_bulk_limits_off"))),
+        ("limits off: SDK same s = x ours", lambda r: _sdk_cell(r.get("sdk_same_limits_off"))),
+        ("real 60 s windows: full s (bucket)", lambda r: _proj_cell((r.get("sync") or {}).get("projected_real"))),
+        ("real 60 s windows: re-sync s", lambda r: _proj_cell((r.get("incremental") or {}).get("projected_real"))),
         ("host: sync+apply s, slowest view ms", lambda r: f"{fmt(r['host'].get('sync_seconds'))}, "
                                                           f"{fmt(r['host'].get('max_query_ms'))}"
                                                           if r.get("host") else "-"),
     ]
-    head = f"{'':38}" + "".join(f"{r['users']:>22,}" for r in results)
+    head = f"{'':38}" + "".join(f"{r['users']:>30,}" for r in results)
     lines = [head]
     for label, fn in rows:
         cells = []
@@ -324,7 +374,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 cells.append(fn(r))
             except (KeyError, TypeError):
                 cells.append("-")
-        lines.append(f"{label:38}" + "".join(f"{c:>22}" for c in cells))
+        lines.append(f"{label:38}" + "".join(f"{c:>30}" for c in cells))
     return "\n".join(lines)
 
 
@@ -333,7 +383,15 @@ def _sdk_cell(s: dict[str, Any] | None) -> str:
         return "-"
     if s.get("failed"):
         return "crashed"
-    return f"{fmt(s.get('wall_seconds'))} ({'yes' if s.get('completed') else 'no'}, {fmt(s.get('throttled_429'))})"
+    return (f"{fmt(s.get('wall_seconds'))} ({'yes' if s.get('completed') else 'no'}, {fmt(s.get('throttled_429'))})"
+            f" = {fmt(s.get('ratio_to_ours'))}")
+
+
+def _proj_cell(p: dict[str, Any] | None) -> str:
+    if not p:
+        return "-"
+    minutes = p["seconds"] / 60.0
+    return f"{fmt(p['seconds'])} ({minutes:.1f} min, {p.get('binding_bucket') or '-'})"
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -343,12 +401,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--token-share", type=float, default=0.5, help="each token's share of a bucket (0.5)")
     p.add_argument("--limits", choices=["on", "off", "both"], default="both", help="sandbox rate limits (both)")
     p.add_argument("--no-sdk", dest="sdk", action="store_false", help="skip the official SDK runs")
+    p.add_argument("--sdk-variants", default="", help="comma-separated peer variants to run (bulk,same; all)")
+    p.add_argument("--sdk-concurrency", type=int, default=SDK_CONCURRENCY, help="the peer's requests in flight (8)")
+    p.add_argument("--sdk-group-roles", choices=["known", "all"], default="known",
+                   help="the 'same' peer reads group roles of the groups admins' roles name, or of every group")
     p.add_argument("--no-host", dest="host", action="store_false", help="skip the host store/query part")
     p.add_argument("--profile", action="store_true", help="pyinstrument profile of each sync into results/")
     p.add_argument("--timeout", type=float, default=1800.0, help="per child process, seconds")
     p.add_argument("--out", default=None, help="JSON output path (default results/bench-<time>.json)")
     args = p.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    args.sdk_variants = {v.strip() for v in args.sdk_variants.split(",") if v.strip()}
     return args
 
 
@@ -363,7 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         "total_seconds": round(time.time() - started, 1),
         "settings": {"time_scale": args.time_scale, "window_seconds": 60.0 / args.time_scale,
                      "token_share": args.token_share, "limits": args.limits, "connector_config": CONNECTOR_CONFIG,
-                     "sdk_raised_retries": SDK_RAISED_RETRIES, "scenario": "weak",
+                     "sdk_retries": SDK_RETRIES, "sdk_concurrency": args.sdk_concurrency,
+                     "sdk_group_roles": args.sdk_group_roles, "real_window_seconds": REAL_WINDOW_SECONDS,
+                     "real_token_share": REAL_TOKEN_SHARE, "connector_default_share": connector_default_share(),
+                     "scenario": "weak",
                      "cpus": os.cpu_count()},
         "targets": TARGETS,
         "sizes": results,

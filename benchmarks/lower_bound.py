@@ -36,9 +36,10 @@ FANOUT = {"group_roles"}  # budgeted per-object reads, reported apart
 
 def org_shape(org: Any) -> dict[str, Any]:
     """Series sizes, page maxima and buckets of every collection the connector reads, from the served org."""
-    from connector_okta.resources import RESOURCES
     from okta_sandbox.pagination import PAGE_LIMITS
     from okta_sandbox.ratelimit import bucket_for
+
+    from connector_okta.resources import RESOURCES
 
     pipeline = org.pipeline
     missing = set(getattr(org, "missing_features", ()) or ())
@@ -153,4 +154,49 @@ def lower_bound(shape: dict[str, Any], *, quotas: dict[str, int], token_share: f
         "window_seconds": window_seconds,
         "per_token_quota": {b: max(1, math.floor(quotas.get(b, quotas["default"]) * token_share))
                             for b in sorted(time_by_bucket)},
+    }
+
+
+def windows_waited(requests_by_bucket: dict[str, int], *, quotas: dict[str, int], token_share: float,
+                   client_share: float = 1.0) -> dict[str, int]:
+    """Per bucket, how many rate-limit windows a client must wait out to send its requests: the token may spend
+    ``floor(quota x token_share)`` per window and the client ``floor(that x client_share)`` of it (the
+    connector's ``rate_limit_share``); ``N`` requests need ``ceil(N / q)`` windows, the first starting at once."""
+    out = {}
+    for bucket, n in requests_by_bucket.items():
+        token_q = max(1, math.floor(quotas.get(bucket, quotas["default"]) * token_share))
+        q = max(1, math.floor(token_q * client_share))
+        out[bucket] = max(0, math.ceil(n / q) - 1) if n else 0
+    return out
+
+
+def projected_real_seconds(requests_by_bucket: dict[str, int], *, wall_seconds: float, quotas: dict[str, int],
+                           bench_window: float, bench_token_share: float, bench_client_share: float,
+                           token_share: float = 0.5, client_share: float = 0.5, window: float = 60.0
+                           ) -> dict[str, Any]:
+    """The wall time of a sync on Okta's real windows (``window``, 60 s) with Okta's per-token default
+    (``token_share``) and the connector's default ``rate_limit_share`` (``client_share``), from the requests it
+    sent per bucket and its measured wall time on the benchmark's compressed clock.
+
+    The sync's own work (requests answered, normalisation, checks) is its wall time less the windows it had to
+    wait out at the benchmark's scale; on Okta's clock it waits ``max over buckets`` of the windows its requests
+    need at the default shares, and does the same work: ``projected = waited x window + work``. (Work done
+    while waiting overlaps in reality, so this errs long.)"""
+    bench = windows_waited(requests_by_bucket, quotas=quotas, token_share=bench_token_share,
+                           client_share=bench_client_share)
+    real = windows_waited(requests_by_bucket, quotas=quotas, token_share=token_share, client_share=client_share)
+    bench_waited = max(bench.values(), default=0)
+    work = max(0.0, wall_seconds - bench_waited * bench_window)
+    real_waited = max(real.values(), default=0)
+    binding = max(real, key=real.get) if real and real_waited else None
+    return {
+        "seconds": round(real_waited * window + work, 1),
+        "windows_waited": real_waited,
+        "binding_bucket": binding,
+        "work_seconds": round(work, 2),
+        "window_seconds": window,
+        "token_share": token_share,
+        "client_share": client_share,
+        "per_window_quota": {b: max(1, math.floor(max(1, math.floor(quotas.get(b, quotas["default"]) * token_share))
+                                                  * client_share)) for b in sorted(requests_by_bucket)},
     }

@@ -18,8 +18,9 @@ from typing import Any
 
 
 def run(job: dict[str, Any]) -> dict[str, Any]:
-    import connector_okta.plugin as plugin
     from connector_host.facade import Connector, SyncContext
+
+    import connector_okta.plugin as plugin
 
     connector = Connector.from_plugin("okta", plugin, source="benchmark")
     config = {"org_url": job["url"], "auth": {"method": "api_token", "token": job["token"]},
@@ -92,10 +93,11 @@ def run_host(job: dict[str, Any]) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    import connector_okta.plugin as plugin
     from connector_host.loader import Registry
     from connector_host.runner import Runner
     from connector_host.store import Store
+
+    import connector_okta.plugin as plugin
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")

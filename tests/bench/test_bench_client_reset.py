@@ -5,6 +5,7 @@ per window), and still trusts ``Date`` over a skewed local clock."""
 from __future__ import annotations
 
 import pytest
+
 from connector_okta.client.ratelimit import RateHeaders
 
 

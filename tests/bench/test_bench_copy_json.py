@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 
-from connector_okta.normalize.common import copy_json
 from hypothesis import given
 from hypothesis import strategies as st
+
+from connector_okta.normalize.common import copy_json
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),

@@ -4,9 +4,10 @@ for the whole list, so a stored state reads back the same either way."""
 from __future__ import annotations
 
 import pytest
-from connector_okta.state import ResultPacker, pack, unpack
 from hypothesis import given
 from hypothesis import strategies as st
+
+from connector_okta.state import ResultPacker, pack, unpack
 
 results = st.lists(st.dictionaries(st.sampled_from(["check_id", "status", "evidence", "x"]),
                                    st.one_of(st.text(max_size=8), st.integers(), st.none()), max_size=4), max_size=20)
