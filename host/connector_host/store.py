@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store_pg
+from .posture import snapshot as posture_snapshot
 from .store_schema import LEDGER_DDL, LEDGER_TABLE, LEGACY_VERSION, MIGRATIONS, Migration, check_ladder
 
 FAILING = ("fail", "warning")
@@ -834,6 +835,7 @@ class Store:
             if status in ("succeeded", "partial"):
                 snapshot = status == "succeeded" and mode == "full"
                 result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams)
+                posture_snapshot.record(db, integ, sync_id, t)  # the posture it left (Trends)
                 if state is not ...:
                     db.execute(
                         "UPDATE integrations SET state = ? WHERE id = ?",
@@ -1309,6 +1311,73 @@ class Store:
             where.append("gone_at IS NULL")
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         return {r[0]: r[1] for r in self._q(f"SELECT type, COUNT(*) FROM assets{clause} GROUP BY type ORDER BY type", params)}
+
+    # ---------------------------------------------------------------------------------------- exceptions (issue 16)
+    # Exceptions to findings: accept a risk, call a result a false positive, or suppress a check, for one check of an
+    # integration (every object, or one). They are kept apart from the findings, so re-syncs never touch them; an
+    # exception is revoked, never deleted, and stops applying by itself at its expiry. The views (connector_host
+    # .posture) leave excepted results out of the counts and list them under their own filter.
+
+    EXCEPTION_KINDS = ("accepted_risk", "false_positive", "suppressed")
+
+    def add_exception(
+        self,
+        integration: str | int,
+        check_id: str,
+        *,
+        kind: str,
+        reason: str,
+        author: str,
+        resource_uid: str | None = None,
+        resource_name: str | None = None,
+        expires_at: int | None = None,
+    ) -> dict[str, Any]:
+        """Record an exception; :class:`StoreError` when a field is missing or the expiry is past."""
+        integ = self.get_integration(integration)
+        problems = []
+        if kind not in self.EXCEPTION_KINDS:
+            problems.append(f"kind must be one of {', '.join(self.EXCEPTION_KINDS)}")
+        if not (check_id or "").strip():
+            problems.append("a check is required")
+        if not (reason or "").strip():
+            problems.append("a reason is required")
+        if not (author or "").strip():
+            problems.append("an author is required")
+        t = now_ms()
+        if expires_at is not None and expires_at <= t:
+            problems.append("the expiry must be in the future")
+        if problems:
+            raise StoreError("cannot record the exception: " + "; ".join(problems))
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO finding_exceptions (integration_id, check_id, resource_uid, resource_name, kind, reason,"
+                " author, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (integ.id, check_id.strip(), resource_uid or None, resource_name or None, kind, reason.strip(),
+                 author.strip(), t, expires_at),
+            )
+            row = db.execute(
+                "SELECT MAX(id) FROM finding_exceptions WHERE integration_id = ? AND created_at = ?", (integ.id, t)
+            ).fetchone()
+        return self.get_exception(int(row[0]))
+
+    def get_exception(self, exception_id: int) -> dict[str, Any]:
+        rows = self._q(
+            "SELECT e.*, i.name AS integration FROM finding_exceptions e JOIN integrations i ON i.id = e.integration_id"
+            " WHERE e.id = ?", (exception_id,),
+        )
+        if not rows:
+            raise NotFound(f"no exception #{exception_id}")
+        return {k: rows[0][k] for k in rows[0].keys()}
+
+    def revoke_exception(self, exception_id: int, *, by: str) -> dict[str, Any]:
+        """End an exception now (kept, with who ended it, for the findings' history)."""
+        current = self.get_exception(exception_id)
+        if current["revoked_at"] is not None:
+            raise StoreError(f"exception #{exception_id} was revoked already")
+        with self._tx() as db:
+            db.execute("UPDATE finding_exceptions SET revoked_at = ?, revoked_by = ? WHERE id = ?",
+                       (now_ms(), (by or "").strip() or "unknown", exception_id))
+        return self.get_exception(exception_id)
 
 
 _FAILING_SQL = "('fail','warning')"

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .posture.snapshot import backfill as posture_backfill
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -347,12 +349,42 @@ ALTER TABLE syncs ADD COLUMN run_id TEXT;
 ALTER TABLE syncs ADD COLUMN owner_start TEXT;
 """
 
+# ---- 4 (issue 16): an exception (accepted risk, false positive, suppressed) covers one check of an integration,
+# for every object (resource_uid NULL) or one; it is revoked, never deleted, so a finding's history keeps it. Portable
+# DDL: PostgreSQL takes it translated (store_pg.ddl).
+_V4_EXCEPTIONS_POSTURE = """\
+CREATE TABLE IF NOT EXISTS finding_exceptions (
+    id INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    resource_uid TEXT,
+    resource_name TEXT,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER,
+    revoked_by TEXT
+);
+CREATE INDEX IF NOT EXISTS finding_exceptions_by_check ON finding_exceptions (integration_id, check_id, resource_uid);
+CREATE TABLE IF NOT EXISTS sync_posture (
+    sync_id INTEGER PRIMARY KEY REFERENCES syncs(id) ON DELETE CASCADE,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    recorded_at INTEGER NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sync_posture_by_integration ON sync_posture (integration_id, sync_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     # the version lives in the ledger alone now; meta keeps other keys
     Migration(2, "version_in_ledger", {"sqlite": "DELETE FROM meta WHERE key = 'schema_version';"}),
     # a running sync's lock: its run, and when its owner process started (a reused PID is not its owner)
     Migration(3, "sync_run_owner", dict.fromkeys(("sqlite", "postgresql"), _V3_SYNC_OWNER)),
+    # exceptions to findings, and the posture each applied sync left (Trends); the last applied syncs get theirs
+    Migration(4, "finding_exceptions_sync_posture", {"sqlite": _V4_EXCEPTIONS_POSTURE}, run=posture_backfill),
 )
 check_ladder(MIGRATIONS)
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -100,3 +100,68 @@ def test_the_stig_table(pclient: Any) -> None:
     listed = pclient.get("/findings?requirement=V-273193&integration=1&view=all").get_data(as_text=True)
     assert re.findall(r'data-check="([^"]+)"', listed) == ["admin-mfa"]
     assert pclient.get("/standards?benchmark=nope").status_code == 404
+
+
+def csrf(client: Any) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/findings").get_data(as_text=True)).group(1)
+
+
+def test_an_exception_made_in_the_page_and_revoked(pclient: Any) -> None:
+    token = csrf(pclient)
+    page = pclient.get("/findings/check?integration=1&check=admin-mfa").get_data(as_text=True)
+    assert 'id="exception-form"' in page and "Except every object of this check" in page
+    fid = int(re.search(r'data-finding="(\d+)"', page).group(1))
+    detail = pclient.get(f"/findings/check?integration=1&check=admin-mfa&finding={fid}").get_data(as_text=True)
+    assert 'id="finding-exception-form"' in detail and 'id="finding-history"' in detail and "first seen" in detail
+    resp = pclient.post("/exceptions", data={
+        "csrf_token": token, "integration": "1", "check": "admin-mfa", "resource_uid": "00u1",
+        "resource_name": "alice@example.com", "kind": "accepted_risk", "reason": "break-glass <b>account</b>",
+        "author": "alice", "expires": "2099-01-01", "next": "/findings/check?integration=1&check=admin-mfa"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("check=admin-mfa")
+    page = pclient.get("/findings/check?integration=1&check=admin-mfa").get_data(as_text=True)
+    assert "Exception #1" in page and "1 excepted" in page
+    assert "break-glass &lt;b&gt;account&lt;/b&gt;" in page  # escaped
+    excepted = pclient.get("/findings/check?integration=1&check=admin-mfa&view=excepted").get_data(as_text=True)
+    objects = excepted.split('id="objects"', 1)[1].split("</table>", 1)[0]
+    assert "alice@example.com" in objects and "accepted risk" in objects and "carol@example.com" not in objects
+    tab = pclient.get("/findings?integration=1&view=excepted").get_data(as_text=True)
+    assert re.findall(r'data-check="([^"]+)"', tab) == ["admin-mfa"]
+    fid = int(re.search(r'data-finding="(\d+)"', excepted).group(1))
+    detail = pclient.get(f"/findings?group=none&finding={fid}").get_data(as_text=True)
+    assert "exception: accepted risk" in detail and 'id="finding-exception"' in detail
+    listing = pclient.get("/exceptions").get_data(as_text=True)
+    assert 'data-exception="1"' in listing and ">active<" in listing
+    # a bad form is refused with a message, nothing stored
+    pclient.post("/exceptions", data={"csrf_token": token, "integration": "1", "check": "admin-mfa",
+                                      "kind": "accepted_risk", "reason": "", "author": "a"})
+    assert 'data-exception="2"' not in pclient.get("/exceptions").get_data(as_text=True)
+    # no CSRF token: refused
+    assert pclient.post("/exceptions", data={"integration": "1", "check": "x", "kind": "suppressed",
+                                             "reason": "r", "author": "a"}).status_code == 400
+    # an open redirect is not followed
+    resp = pclient.post("/exceptions/1/revoke", data={"csrf_token": token, "next": "//evil.example/"})
+    assert resp.status_code == 302 and "evil" not in resp.headers["Location"]
+    listing = pclient.get("/exceptions?state=revoked").get_data(as_text=True)
+    assert 'data-exception="1"' in listing
+    assert "exception revoked" in pclient.get(f"/findings?group=none&finding={fid}").get_data(as_text=True)
+
+
+def test_the_posture_json_api(pclient: Any) -> None:
+    token = csrf(pclient)
+    groups = pclient.get("/api/findings/checks?integration=1").get_json()
+    assert groups["items"][0]["check_id"] == "admin-mfa" and groups["views"]["open"] == 6
+    stig = pclient.get("/api/standards?integration=1").get_json()
+    assert stig["rules"] == 29 and stig["benchmark"]["key"] == "stig"
+    made = pclient.post("/api/exceptions", json={"integration": 1, "check": "admin-mfa", "object": "00u3",
+                                                 "kind": "false_positive", "reason": "r", "author": "api"},
+                        headers={"X-CSRFToken": token})
+    assert made.status_code == 201 and made.get_json()["resource_uid"] == "00u3"
+    assert pclient.post("/api/exceptions", json={"integration": 1, "check": "admin-mfa", "kind": "x"},
+                        headers={"X-CSRFToken": token}).status_code == 400
+    assert pclient.post("/api/exceptions", json={}).status_code == 400  # no CSRF token
+    listed = pclient.get("/api/exceptions?state=active").get_json()["items"]
+    assert [e["id"] for e in listed] == [made.get_json()["id"]]
+    revoked = pclient.post(f"/api/exceptions/{listed[0]['id']}/revoke", json={"author": "api"},
+                           headers={"X-CSRFToken": token})
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_by"] == "api"
+    assert pclient.get("/api/standards?benchmark=nope").status_code == 404

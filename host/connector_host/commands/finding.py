@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..console import EXIT_OK, CommandContext, ts
+from ..posture.exceptions import attach, history
 from ..posture.findings import RESULT_LABELS
 from ._common import CommandFactory, registered
 
@@ -20,7 +21,9 @@ def run(app: CommandContext) -> int:
     out = app.out
     f = app.store.finding(app.args.id)
     if out.as_json:
-        out.json(f)
+        item = {**f, "integration_id": app.store.get_integration(f["integration"]).id}
+        attach(app.store, [item])
+        out.json({**f, "exception": item["exception"], "history": history(app.store, item)})
         return EXIT_OK
     raw = f.get("finding") or {}
     info = raw.get("finding_info") or {}
@@ -39,4 +42,14 @@ def run(app: CommandContext) -> int:
     evidence = raw.get("evidences") or raw.get("evidence") or (raw.get("unmapped") or {}).get("evidence")
     if evidence:
         out.line("  evidence: " + json.dumps(evidence, sort_keys=True, default=str)[:2000])
+    item = {**f, "integration_id": app.store.get_integration(f["integration"]).id}
+    attach(app.store, [item])
+    e = item["exception"]
+    if e:
+        scope = "this object" if e["resource_uid"] else "every object of the check"
+        out.line(f"  exception #{e['id']}: {e['kind_label'].lower()} for {scope}, by {e['author']}"
+                 + (f", until {ts(e['expires_at'])}" if e["expires_at"] else ", no expiry") + f": {e['reason']}")
+    out.line("  history:")
+    for ev in history(app.store, item):
+        out.line(f"    {ts(ev['at'])}  {ev['event']}" + (f": {ev['detail']}" if ev["detail"] else ""))
     return EXIT_OK

@@ -91,7 +91,9 @@ def run(app: CommandContext) -> int:
     headers += ["INTEGRATION"] if multi else []
     rows = []
     for f in page.items:
-        row = [f["id"], f["severity"], f["result"], f["status"] if f["status"] != "active" else "", f["check_id"],
+        exc = f.get("exception")
+        result = f["result"] + (f" ({exc['kind_label'].lower()})" if exc else "")
+        row = [f["id"], f["severity"], result, f["status"] if f["status"] != "active" else "", f["check_id"],
                f["title"], f["object"]["text"]]
         row += [f["integration"]] if multi else []
         rows.append([*row, ts(f["first_seen"]), ts(f["last_seen"])])

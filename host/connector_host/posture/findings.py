@@ -15,14 +15,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..store import SEVERITIES, SEVERITY_IDS, Page, Store, StoreError
+from ..store import SEVERITIES, SEVERITY_IDS, Page, Store, StoreError, now_ms
+from .exceptions import attach as attach_exceptions
+from .snapshot import EXCEPTED_SQL
 
 FAILING = ("fail", "warning")
 NOT_EVALUATED = ("unknown", "manual")
 RESULTS = ("fail", "warning", "unknown", "manual", "pass")
 RESULT_LABELS = {"fail": "fail", "warning": "warning", "unknown": "not evaluated", "manual": "manual",
-                 "pass": "pass"}
-RESULT_RANK = {"fail": 5, "warning": 4, "unknown": 3, "manual": 2, "pass": 1}
+                 "pass": "pass", "excepted": "excepted"}
+EXCEPTABLE = ("fail", "warning", "unknown", "manual")  # a pass is never excepted: it passes
+RESULT_RANK = {"fail": 6, "warning": 5, "unknown": 4, "manual": 3, "excepted": 2, "pass": 1}
 SEVERITY_NAMES = ("critical", "high", "medium", "low", "informational")
 # Resource types naming the whole tenant: a check's aggregate result (e.g. "26 of 39 admins ...") is about it.
 ORG_TYPES = ("org", "organization", "tenant")
@@ -35,6 +38,7 @@ class View:
     sections: tuple[tuple[str, tuple[str, ...]], ...]  # (heading, result statuses), listed in this order
     lifecycle: str = "active"  # "active", "resolved" or "any"
     help: str = ""
+    excepted: bool | None = False  # False: leave excepted results out; True: only them; None: both
 
 
 VIEWS: dict[str, View] = {
@@ -45,10 +49,12 @@ VIEWS: dict[str, View] = {
         View("failing", "Failing", (("Failing", FAILING),), help="fail and warning"),
         View("not_evaluated", "Not evaluated", (("Not evaluated", NOT_EVALUATED),),
              help="unknown (the data could not be read) and manual (look in the Admin Console)"),
-        View("passed", "Passed", (("Passed", ("pass",)),), help="passing results"),
-        View("resolved", "Resolved", (("Resolved", RESULTS),), lifecycle="resolved",
+        View("passed", "Passed", (("Passed", ("pass",)),), help="passing results", excepted=None),
+        View("excepted", "Excepted", (("Excepted", EXCEPTABLE),), excepted=True,
+             help="results under an exception (accepted risk, false positive, suppressed): out of the counts"),
+        View("resolved", "Resolved", (("Resolved", RESULTS),), lifecycle="resolved", excepted=None,
              help="stopped failing, or no longer reported by a complete sync"),
-        View("all", "All results", (("", RESULTS),), help="every active result, passes included"),
+        View("all", "All results", (("", RESULTS),), help="every active result, passes included", excepted=None),
     )
 }
 DEFAULT_VIEW = "open"
@@ -76,6 +82,7 @@ class FindingFilter:
     resolved_last: bool = False  # stopped failing in the last applied sync
     objects_only: bool = False  # leave out results about the org as a whole (a per-object check's summary)
     order: str = "severity"
+    at: int | None = None  # the time exceptions are judged at (default: now)
 
     def sections(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if self.results:
@@ -89,6 +96,18 @@ class FindingFilter:
         if self.resolved_last:
             return "any"
         return VIEWS[self.view].lifecycle
+
+    @property
+    def excepted(self) -> bool | None:
+        if self.resolved_last:
+            return None
+        if self.results and self.view != "excepted":
+            return False if self.view in ("open", "failing", "not_evaluated") else None
+        return VIEWS[self.view].excepted
+
+    @property
+    def now(self) -> int:
+        return self.at if self.at is not None else now_ms()
 
 
 def parse_view(value: str | None) -> str:
@@ -132,6 +151,17 @@ def parse_severities(values: Iterable[str] | None) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------------------------- queries
 
 
+def exceptions_exist(store: Store, integration: int | None, at: int) -> bool:
+    """Whether any exception is in force at ``at`` (for the integration): when none is, no query pays for them."""
+    sql = ("SELECT COUNT(*) FROM finding_exceptions WHERE revoked_at IS NULL AND (expires_at IS NULL"
+           " OR expires_at > ?)")
+    params: list[Any] = [at]
+    if integration is not None:
+        sql += " AND integration_id = ?"
+        params.append(integration)
+    return bool(store._q(sql, params)[0][0])
+
+
 def latest_applied_syncs(store: Store, integration: int | None = None) -> dict[int, int]:
     """Integration id -> id of its last applied (succeeded or partial) sync."""
     sql = "SELECT integration_id, MAX(id) FROM syncs WHERE status IN ('succeeded', 'partial')"
@@ -147,9 +177,10 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def where_clause(
-    store: Store, flt: FindingFilter, results: Sequence[str], *, alias: str = "f"
+    store: Store, flt: FindingFilter, results: Sequence[str], *, alias: str = "f", excepted: Any = ...
 ) -> tuple[str, list[Any]]:
-    """The SQL condition (without WHERE) and its parameters selecting ``flt``'s findings with these results."""
+    """The SQL condition (without WHERE) and its parameters selecting ``flt``'s findings with these results
+    (``excepted``: override ``flt.excepted``)."""
     a = alias
     where: list[str] = []
     params: list[Any] = []
@@ -188,6 +219,18 @@ def where_clause(
         params.extend([like, like, like, flt.search, like])
         if flt.integration is not None:
             params.append(flt.integration)
+    if excepted is ...:
+        excepted = flt.excepted
+    if excepted is not None:
+        if exceptions_exist(store, flt.integration, flt.now):
+            cond = EXCEPTED_SQL.replace("f.", f"{a}.") if a != "f" else EXCEPTED_SQL
+            if excepted:
+                where.append(f"{a}.compliance_status <> 'pass' AND {cond}")
+            else:
+                where.append(f"({a}.compliance_status = 'pass' OR NOT {cond})")
+            params.append(flt.now)
+        elif excepted:
+            where.append("1 = 0")
     if flt.new or flt.resolved_last:
         latest = list(latest_applied_syncs(store, flt.integration).values())
         if flt.new:
@@ -245,6 +288,7 @@ def list_findings(
         want -= len(rows)
         skip = 0
     attach_objects(store, items)
+    attach_exceptions(store, items, flt.now)
     counts = {heading: n for heading, _c, _p, n in sections}
     return Page(items, total, limit, offset, extra={"sections": counts})
 
@@ -307,8 +351,10 @@ class CheckGroup:
     title: str
     severity_id: int
     standards: list[str]
-    counts: dict[str, int] = field(default_factory=dict)  # per-object results by status
-    org_counts: dict[str, int] = field(default_factory=dict)  # results about the org itself
+    counts: dict[str, int] = field(default_factory=dict)  # per-object results by status (not excepted)
+    org_counts: dict[str, int] = field(default_factory=dict)  # results about the org itself (not excepted)
+    excepted_objects: dict[str, int] = field(default_factory=dict)  # excepted per-object results by status
+    excepted_org: dict[str, int] = field(default_factory=dict)
     new_objects: int = 0  # per-object results that became failing in the last sync
     new_org: int = 0
     summary: str | None = None  # the org-level result's message ("26 of 39 administrators ...")
@@ -316,21 +362,27 @@ class CheckGroup:
 
     @property
     def per_object(self) -> bool:
-        return bool(self.counts)
+        return bool(self.counts or self.excepted_objects)
 
     @property
     def _base(self) -> dict[str, int]:
-        return self.counts if self.counts else self.org_counts
+        return self.counts if self.per_object else self.org_counts
+
+    @property
+    def excepted(self) -> int:
+        return sum((self.excepted_objects if self.per_object else self.excepted_org).values())
 
     @property
     def status(self) -> str:
         """The worst result of the check, per object or about the org."""
         present = {s for s, n in self.counts.items() if n} | {s for s, n in self.org_counts.items() if n}
-        return max(present, key=lambda s: RESULT_RANK.get(s, 0)) if present else "unknown"
+        if present:
+            return max(present, key=lambda s: RESULT_RANK.get(s, 0))
+        return "excepted" if self.excepted else "unknown"
 
     @property
     def new(self) -> int:
-        return self.new_objects if self.counts else self.new_org
+        return self.new_objects if self.per_object else self.new_org
 
     @property
     def affected(self) -> int:
@@ -350,9 +402,10 @@ class CheckGroup:
         no per-object pass of 100,000 users) says how many it checked in its summary, not in a count."""
         if self.objects_checked is not None:
             return self.objects_checked
-        if self.counts and not self.counts.get("pass") and self.org_counts:
+        if self.per_object and not self.counts.get("pass") and (self.org_counts or self.excepted_org):
             return None
-        return sum(self._base.get(s, 0) for s in ("pass", "warning", "fail"))
+        excepted = self.excepted_objects if self.per_object else self.excepted_org
+        return sum(self._base.get(s, 0) + excepted.get(s, 0) for s in ("pass", "warning", "fail"))
 
     def count(self, results: Iterable[str]) -> int:
         return sum(self._base.get(s, 0) for s in results)
@@ -365,6 +418,7 @@ class CheckGroup:
             "result": RESULT_LABELS.get(self.status, self.status), "affected": self.affected,
             "checked": self.checked, "passing": self.passing, "not_evaluated": self.not_evaluated,
             "per_object": self.per_object, "counts": dict(self.counts), "org_counts": dict(self.org_counts),
+            "excepted": self.excepted,
             "new": self.new, "summary": self.summary, "standards": self.standards,
             "vuln_ids": [s for s in self.standards if s.startswith("V-") and s[2:].isdigit()],
         }
@@ -372,22 +426,29 @@ class CheckGroup:
 
 def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
     """One row per (integration, check) among ``flt``'s findings, those with a result in ``flt``'s view, worst
-    first: failing before not evaluated before passing, then by severity and by how many objects fail."""
-    clause, params = where_clause(store, replace(flt, new=False), RESULTS)
+    first: failing before not evaluated before passing, then by severity and by how many objects fail. Excepted
+    results are counted apart (``excepted``), never as failing."""
+    clause, params = where_clause(store, replace(flt, new=False, results=()), RESULTS, excepted=None)
     latest = list(latest_applied_syncs(store, flt.integration).values())
-    org = _marks(ORG_TYPES)
+    at = flt.now
+    has_exceptions = exceptions_exist(store, flt.integration, at)
+    excepted = (f"CASE WHEN f.compliance_status <> 'pass' AND {EXCEPTED_SQL} THEN 1 ELSE 0 END"
+                if has_exceptions else "0")
+    # grouped in an outer query: PostgreSQL cannot group by expressions holding parameters or subqueries
     rows = store._q(
-        "SELECT f.integration_id, i.name, f.check_id, MAX(f.title), MAX(f.severity_id), f.compliance_status,"
-        f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END, COUNT(*), MAX(f.standards),"
-        f" SUM(CASE WHEN f.new_sync_id IN ({_marks(latest)}) AND f.compliance_status IN ('fail', 'warning')"
-        " THEN 1 ELSE 0 END)"
-        f" FROM findings f JOIN integrations i ON i.id = f.integration_id WHERE {clause}"
-        f" GROUP BY f.integration_id, i.name, f.check_id, f.compliance_status,"
-        f" CASE WHEN f.resource_type IN ({org}) THEN 1 ELSE 0 END",
-        (*ORG_TYPES, *latest, *params, *ORG_TYPES),
+        "SELECT x.integration_id, x.integration, x.check_id, MAX(x.title), MAX(x.severity_id), x.compliance_status,"
+        " x.org_level, x.excepted, COUNT(*), MAX(x.standards), SUM(x.is_new) FROM ("
+        "SELECT f.integration_id, i.name AS integration, f.check_id, f.title, f.severity_id, f.compliance_status,"
+        f" f.standards, CASE WHEN f.resource_type IN ({_marks(ORG_TYPES)}) THEN 1 ELSE 0 END AS org_level,"
+        f" {excepted} AS excepted,"
+        f" CASE WHEN f.new_sync_id IN ({_marks(latest)}) AND f.compliance_status IN ('fail', 'warning')"
+        " THEN 1 ELSE 0 END AS is_new"
+        f" FROM findings f JOIN integrations i ON i.id = f.integration_id WHERE {clause}) x"
+        " GROUP BY x.integration_id, x.integration, x.check_id, x.compliance_status, x.org_level, x.excepted",
+        (*ORG_TYPES, *([at] if has_exceptions else []), *latest, *params),
     )
     groups: dict[tuple[int, str], CheckGroup] = {}
-    for integ, name, check, title, sev, status, org_level, n, standards, new in rows:
+    for integ, name, check, title, sev, status, org_level, is_excepted, n, standards, new in rows:
         check = check or ""  # results without a check id: one group, listed with the others
         g = groups.get((integ, check))
         if g is None:
@@ -396,15 +457,24 @@ def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
                 [s for s in (standards or "").split("\n") if s])
         g.title = g.title if g.title != check else (title or check)
         g.severity_id = max(g.severity_id, sev or 0)
-        target = g.org_counts if org_level else g.counts
+        if is_excepted:
+            target = g.excepted_org if org_level else g.excepted_objects
+        else:
+            target = g.org_counts if org_level else g.counts
         target[status] = target.get(status, 0) + n
+        if is_excepted:
+            continue
         if org_level:
             g.new_org += new or 0
         else:
             g.new_objects += new or 0
     _attach_summaries(store, flt, groups)
-    wanted = {s for _h, results in flt.sections() for s in results}
-    out = [g for g in groups.values() if any(g.count([s]) or g.org_counts.get(s) for s in wanted)]
+    if flt.excepted:  # the Excepted view
+        out = [g for g in groups.values() if g.excepted]
+    else:
+        wanted = {s for _h, results in flt.sections() for s in results}
+        out = [g for g in groups.values() if any(g.counts.get(s) or g.org_counts.get(s) for s in wanted)
+               or (flt.excepted is None and g.excepted)]
     if flt.new:
         out = [g for g in out if g.new]
     out.sort(key=lambda g: (-RESULT_RANK.get(g.status, 0), -g.severity_id, -g.affected, g.title.lower(),
@@ -520,3 +590,51 @@ def attach_objects(store: Store, items: list[dict[str, Any]]) -> None:
 
 def with_filter(flt: FindingFilter, **changes: Any) -> FindingFilter:
     return replace(flt, **changes)
+
+
+# ------------------------------------------------------------------------------------------------- counts
+
+
+def tab_counts(store: Store, integration: int | None = None, at: int | None = None) -> dict[str, int]:
+    """How many results each view holds (excepted results count in ``excepted`` alone)."""
+    at = now_ms() if at is None else at
+    has = exceptions_exist(store, integration, at)
+    excepted = f"CASE WHEN f.compliance_status <> 'pass' AND {EXCEPTED_SQL} THEN 1 ELSE 0 END" if has else "0"
+    where, params = ("f.integration_id = ?", [integration]) if integration is not None else ("1 = 1", [])
+    rows = store._q(
+        "SELECT x.status, x.compliance_status, x.excepted, COUNT(*) FROM ("
+        f"SELECT f.status, f.compliance_status, {excepted} AS excepted FROM findings f WHERE {where}) x"
+        " GROUP BY x.status, x.compliance_status, x.excepted",
+        ([at] if has else []) + params,
+    )
+    active: dict[str, int] = {}
+    counts = {"excepted": 0, "resolved": 0}
+    for status, result, is_excepted, n in rows:
+        if status != "active":
+            counts["resolved"] += n
+        elif is_excepted:
+            counts["excepted"] += n
+        else:
+            active[result] = active.get(result, 0) + n
+    failing = sum(active.get(s, 0) for s in FAILING)
+    not_evaluated = sum(active.get(s, 0) for s in NOT_EVALUATED)
+    counts.update(open=failing + not_evaluated, failing=failing, not_evaluated=not_evaluated,
+                  passed=active.get("pass", 0), all=sum(active.values()) + counts["excepted"])
+    return counts
+
+
+def posture_summary(store: Store, integration: int | None = None, at: int | None = None) -> dict[str, Any]:
+    """Failing results by severity and results by status, excepted results apart (as the Trends record them)."""
+    from .snapshot import summarize
+
+    at = now_ms() if at is None else at
+    ids = [integration] if integration is not None else [i.id for i in store.list_integrations()]
+    total: dict[str, Any] = {"failing_by_severity": {}, "by_status": {}, "failing": 0, "excepted": 0}
+    for iid in ids:
+        s = summarize(store._conn(), iid, at)
+        for key in ("failing_by_severity", "by_status"):
+            for k, v in s[key].items():
+                total[key][k] = total[key].get(k, 0) + v
+        total["failing"] += s["failing"]
+        total["excepted"] += s["excepted"]
+    return total

@@ -3,8 +3,8 @@ its status and the objects that fail it.
 
 A rule's status comes from the results of its checks: ``fail`` when any fails or warns; else ``not evaluated``
 when any could not be read (``unknown``) or no check reported on it (it did not run, e.g. a STIG-only check under
-the baseline profile); else ``manual`` when one needs a look in the Admin Console; else ``pass``. Only ``pass``
-counts as passing: unknown and manual never do.
+the baseline profile); else ``manual`` when one needs a look in the Admin Console; else ``excepted`` when its
+failing results are all under an exception; else ``pass``. Only ``pass`` counts as passing.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from .findings import SEVERITY_NAMES, CheckGroup, FindingFilter, check_groups
 
 log = logging.getLogger(__name__)
 
-RULE_STATUSES = ("fail", "not_evaluated", "manual", "pass")
-RULE_LABELS = {"fail": "fail", "not_evaluated": "not evaluated", "manual": "manual", "pass": "pass"}
+RULE_STATUSES = ("fail", "not_evaluated", "manual", "excepted", "pass")
+RULE_LABELS = {"fail": "fail", "not_evaluated": "not evaluated", "manual": "manual", "excepted": "excepted",
+               "pass": "pass"}
 
 
 @dataclass
@@ -40,12 +41,19 @@ class RuleRow:
             return "not_evaluated"
         if "manual" in statuses:
             return "manual"
+        if "excepted" in statuses:  # an accepted risk is not a pass
+            return "excepted"
         return "pass"
 
     @property
     def affected(self) -> int:
-        """Objects failing one of the rule's checks (a check judged on the org as a whole counts the org)."""
+        """Objects failing one of the rule's checks (a check judged on the org as a whole counts the org); excepted
+        results are not counted."""
         return sum(g.affected for g in self.groups)
+
+    @property
+    def excepted(self) -> int:
+        return sum(g.excepted for g in self.groups)
 
     def as_dict(self, benchmark: Benchmark) -> dict[str, Any]:
         severity = self.rule.severity
@@ -58,6 +66,7 @@ class RuleRow:
             "status": self.status,
             "label": RULE_LABELS[self.status],
             "affected": self.affected,
+            "excepted": self.excepted,
             "checks": [{"id": c, "title": t} for c, t in sorted(self.checks.items())],
             "integrations": sorted({g.integration for g in self.groups}),
             "results": [{"check_id": g.check_id, "integration": g.integration, "integration_id": g.integration_id,

@@ -29,6 +29,7 @@ from .actions import Host
 from .api import api
 from .auth import LoginThrottle, Sessions, require_login
 from .jobs import SyncJobs
+from .posture_api import posture_api
 from .store_threads import release_thread_connection
 from .views import pages
 
@@ -106,6 +107,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
     app.jinja_env.filters.update(_filters())
+    app.register_blueprint(posture_api, url_prefix="/api")  # grouped findings, standards, exceptions, exports
     app.jinja_env.globals["login_required"] = password_hash is not None
     require_login(app, password_hash, sessions=sessions, throttle=throttle)
 

@@ -13,10 +13,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
 from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from ..posture.exceptions import KINDS as EXCEPTION_KINDS
+from ..posture.exceptions import attach as attach_exceptions
+from ..posture.exceptions import history as finding_history
+from ..posture.exceptions import list_exceptions, parse_expiry
 from ..posture.findings import (
     FAILING,
     NOT_EVALUATED,
@@ -24,6 +29,8 @@ from ..posture.findings import (
     FindingFilter,
     check_groups,
     list_findings,
+    posture_summary,
+    tab_counts,
 )
 from ..posture.standards import RULE_LABELS, catalog_checks, standard_table
 from ..store import SEVERITIES, NotFound, Page, StoreError, SyncInProgress
@@ -244,14 +251,8 @@ def findings() -> Any:
             result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except StoreError as e:
         abort(400, str(e))
-    selected = None
-    fid = _int_arg("finding")
-    if fid is not None:
-        try:
-            selected = finding_detail(h.store.finding(fid))
-        except NotFound:
-            selected = None
-    summary = h.store.findings_summary(iid)
+    selected = _selected_finding()
+    summary = posture_summary(h.store, iid)
     stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
     options = queries.filter_options(h.store, iid)
     args = filter_args(request.args)
@@ -259,7 +260,7 @@ def findings() -> Any:
     return render_template(
         "findings.html", page=result, groups=groups, grouped=grouped, flt=flt, raw=request.args, selected=selected, summary=summary,
         stig=stig, options=options, severities=SEVERITY_ORDER, results=RESULT_CHOICES, sorts=SORTS,
-        views=VIEWS, tab_counts=queries.view_counts(h.store, iid), integrations=integrations, integration=iid,
+        views=VIEWS, tab_counts=tab_counts(h.store, iid), integrations=integrations, integration=iid,
         pageno=page, page_size=PAGE_SIZE, args=args, multi=len(integrations) > 1, active="findings",
         flt_severity_names=[SEVERITIES.get(i) for i in flt.severity],
     )
@@ -272,7 +273,8 @@ def _group_page(groups: list[Any], flt: Any, page: int) -> Page:
                 extra={"results": sum(g.count(wanted) for g in groups)})
 
 
-CHECK_TABS = [("failing", "Affected"), ("not_evaluated", "Not evaluated"), ("passed", "Passing"), ("all", "All")]
+CHECK_TABS = [("failing", "Affected"), ("not_evaluated", "Not evaluated"), ("passed", "Passing"),
+              ("excepted", "Excepted"), ("all", "All")]
 
 
 @pages.route("/findings/check")
@@ -291,30 +293,118 @@ def finding_check() -> Any:
         abort(404, f"no results of check {check!r} in {integ.name}")
     group = groups[0]
     if view not in dict(CHECK_TABS):
-        view = "failing" if group.affected else "not_evaluated" if group.not_evaluated else "passed"
+        view = ("failing" if group.affected else "not_evaluated" if group.not_evaluated
+                else "excepted" if group.excepted else "passed")
     q = request.args.get("q", "").strip() or None
     page = max(1, _int_arg("page") or 1)
     flt = FindingFilter(integration=integ.id, check=check, view=view, search=q, order="severity",
                         objects_only=group.per_object)  # the org-level summary is shown above, not as an object
     result = list_findings(h.store, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, detail=True)
-    tab_counts = {"failing": group.count(FAILING), "not_evaluated": group.count(NOT_EVALUATED),
-                  "passed": group.count(["pass"])}
-    tab_counts["all"] = sum(tab_counts.values())
+    counts = {"failing": group.count(FAILING), "not_evaluated": group.count(NOT_EVALUATED),
+              "passed": group.count(["pass"]), "excepted": group.excepted}
+    counts["all"] = sum(counts.values())
     sample = h.store.finding(result.items[0]["id"]) if result.items else None
     about = finding_detail(sample) if sample else None
-    selected = None
-    fid = _int_arg("finding")
-    if fid is not None:
-        try:
-            selected = finding_detail(h.store.finding(fid))
-        except NotFound:
-            selected = None
+    selected = _selected_finding()
     args = {"integration": [str(integ.id)], "check": [check], "view": [view], **({"q": [q]} if q else {})}
     return render_template(
         "finding_check.html", group=group.as_dict(), integ=integ, page=result, view=view, tabs=CHECK_TABS,
-        tab_counts=tab_counts, q=q or "", about=about, selected=selected, pageno=page, page_size=PAGE_SIZE,
-        args=args, active="findings",
+        tab_counts=counts, q=q or "", about=about, selected=selected, pageno=page, page_size=PAGE_SIZE,
+        args=args, exceptions=list_exceptions(h.store, integ.id, check=check), kinds=EXCEPTION_KINDS,
+        author=_author(), active="findings",
     )
+
+
+def _selected_finding() -> dict[str, Any] | None:
+    """The finding the detail panel shows (``?finding=``), with its exception and its history."""
+    fid = _int_arg("finding")
+    if fid is None:
+        return None
+    h = host()
+    try:
+        raw = h.store.finding(fid)
+    except NotFound:
+        return None
+    detail = finding_detail(raw)
+    integ = h.store.get_integration(raw["integration"])
+    item = {**raw, "integration_id": integ.id}
+    attach_exceptions(h.store, [item])
+    detail["exception"] = item["exception"]
+    detail["integration_id"] = integ.id
+    detail["history"] = finding_history(h.store, item)
+    detail["kinds"] = EXCEPTION_KINDS
+    detail["author"] = _author()
+    return detail
+
+
+def _author() -> str:
+    return str(session.get("user") or "")
+
+
+# ------------------------------------------------------------------------------------------------ exceptions
+
+
+@pages.route("/exceptions")
+def exceptions() -> Any:
+    h = host()
+    iid = _int_arg("integration")
+    if iid is not None:
+        _integ_or_404(iid)
+    state = request.args.get("state", "") or None
+    try:
+        items = list_exceptions(h.store, iid, state=state)
+    except StoreError as e:
+        abort(400, str(e))
+    integrations = _integrations()
+    return render_template("exceptions.html", items=items, state=state or "", integrations=integrations,
+                           integration=iid, multi=len(integrations) > 1, kinds=EXCEPTION_KINDS,
+                           args=filter_args(request.args), active="findings")
+
+
+@pages.route("/exceptions", methods=["POST"])
+def add_exception() -> Any:
+    """Except one check (every object) or one object of it: accepted risk, false positive or suppressed."""
+    h = host()
+    form = request.form
+    back = _local_next(form.get("next", ""))
+    iid = form.get("integration", "")
+    if not iid.isdigit():
+        abort(400, "an integration is required")
+    integ = _integ_or_404(int(iid))
+    try:
+        e = h.store.add_exception(
+            integ.id, form.get("check", ""), kind=form.get("kind", ""), reason=form.get("reason", ""),
+            author=form.get("author", ""), resource_uid=form.get("resource_uid") or None,
+            resource_name=form.get("resource_name") or None, expires_at=parse_expiry(form.get("expires")),
+        )
+    except StoreError as e:
+        flash(str(e), "error")
+        return redirect(back or url_for("pages.findings"))
+    scope = f"object {e['resource_name'] or e['resource_uid']}" if e["resource_uid"] else "every object of the check"
+    flash(f"Exception #{e['id']} ({EXCEPTION_KINDS[e['kind']].lower()}) recorded for {scope}: its results leave"
+          " the counts and are listed under Excepted.", "ok")
+    return redirect(back or url_for("pages.findings", view="excepted"))
+
+
+@pages.route("/exceptions/<int:eid>/revoke", methods=["POST"])
+def revoke_exception(eid: int) -> Any:
+    h = host()
+    back = _local_next(request.form.get("next", ""))
+    try:
+        h.store.revoke_exception(eid, by=request.form.get("author", "") or _author() or "web page")
+        flash(f"Exception #{eid} revoked: its results count again.", "ok")
+    except NotFound:
+        abort(404)
+    except StoreError as e:
+        flash(str(e), "error")
+    return redirect(back or url_for("pages.exceptions"))
+
+
+def _local_next(target: str) -> str | None:
+    """Only a path of this site (never another host: //evil, /\\evil, a scheme)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(c in target for c in "\r\n\t"):
+        return None
+    return target
 
 
 # ------------------------------------------------------------------------------------------------ standards
