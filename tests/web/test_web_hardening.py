@@ -197,6 +197,11 @@ def test_a_foreign_host_header_is_refused(client: Any, store: Any, registry: Any
     other = app.test_client()
     assert other.get("/integrations", headers={"Host": "posture.example.org:443"}).status_code == 200
     assert other.get("/integrations", headers={"Host": "evil.example"}).status_code == 421
+    # behind a reverse proxy that sends Host 127.0.0.1:8080, the public origin is still this site
+    behind = {"Host": "127.0.0.1:8080", "Origin": "https://posture.example.org"}
+    assert other.post("/api/integrations", headers=behind, json={}).status_code == 400  # CSRF token, not Origin
+    behind["Origin"] = "https://evil.example"
+    assert other.post("/api/integrations", headers=behind, json={}).status_code == 403
 
 
 def test_a_write_from_another_origin_is_refused(client: Any, configured: dict[str, Any], store: Any) -> None:

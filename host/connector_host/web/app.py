@@ -86,7 +86,8 @@ def create_app(
     )
     app.extensions["connector_host"] = Host(store, registry, runner, jobs, env,
                                             dev_allow_insecure_loopback=dev_allow_insecure_loopback)
-    hosts = {h.strip().lower().strip("[]") for h in (*LOCAL_HOSTS, *allowed_hosts) if h and h.strip()}
+    named = {h.strip().lower().strip("[]") for h in allowed_hosts if h and h.strip()}
+    hosts = {*LOCAL_HOSTS, *named}
     app.extensions[ALLOWED_HOSTS] = hosts
 
     @app.before_request
@@ -98,7 +99,7 @@ def create_app(
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             origin = request.headers.get("Origin")
             source = origin if origin is not None else request.headers.get("Referer")
-            if source is not None and not _same_origin(source, request.host):
+            if source is not None and not _same_origin(source, request.host, named):
                 return _refuse("the request was refused: it comes from another site (Origin or Referer)", 403)
         return None
 
@@ -152,13 +153,16 @@ def _hostname(host: str) -> str:
     return host.partition(":")[0]
 
 
-def _same_origin(source: str, host: str) -> bool:
-    """Whether the ``Origin`` (or ``Referer``) ``source`` is this site: http(s), the same host and port."""
+def _same_origin(source: str, host: str, named: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether the ``Origin`` (or ``Referer``) ``source`` is this site: http(s) and the same host and port, or a
+    host named with ``--allowed-host`` (a reverse proxy may give the page another ``Host`` than its public one)."""
     try:
         parts = urlsplit(source)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower()
+    if parts.scheme not in ("http", "https"):
+        return False
+    return parts.netloc.lower() == host.strip().lower() or _hostname(parts.netloc) in named
 
 
 def _refuse(message: str, status: int) -> Any:
