@@ -8,7 +8,10 @@ became 2.9 GB of dicts). :func:`parse_json` refuses both with a :class:`BodyErro
 * ``max_items``: a list page (a top-level array, or an array directly inside a top-level object such as
   ``{"value": [...]}``) is decoded one item at a time, and decoding stops at the first item over the limit, so
   the refusal costs ``max_items`` objects, never the whole page;
-* ``max_depth``: containers nested deeper than this are refused (Okta objects are under 12 levels deep).
+* ``max_depth``: containers nested deeper than this are refused (Okta objects are under 12 levels deep);
+* ``max_values``: a body whose commas say it holds more values than this is refused before decoding (a fast byte
+  count; commas inside strings count too, so it errs on the side of refusing only absurd bodies): this bounds the
+  memory of bodies no ``limit`` governs (endpoints read without one, or that ignore it) to ~100 MB of objects.
 
 ``NaN``, ``Infinity``, ``-Infinity`` (not JSON) and numbers that overflow a float (``1e400``) are refused as
 malformed.
@@ -23,12 +26,13 @@ from json.decoder import scanstring
 from typing import Any
 
 MAX_DEPTH = 64
+MAX_VALUES = 1_000_000  # the largest Okta answers (1000 group members, all of an org's policies) hold ~100k
 
 _WS = re.compile(r"[ \t\n\r]*")
 
 
 class BodyError(ValueError):
-    """A body refused for its shape (``reason``: ``"too_many_items"`` or ``"too_deep"``)."""
+    """A body refused for its shape (``reason``: ``"too_many_items"``, ``"too_many_values"`` or ``"too_deep"``)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -136,10 +140,16 @@ def depth_exceeds(value: Any, limit: int) -> bool:
     return isinstance(value, (dict, list)) and limit < 1
 
 
-def parse_json(content: bytes | str, *, max_items: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
-    """Decode a JSON body; :class:`BodyError` for too many items / too deep, ``ValueError`` when malformed."""
+def parse_json(
+    content: bytes | str, *, max_items: int | None = None, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
+) -> Any:
+    """Decode a JSON body; :class:`BodyError` for too many items / values / too deep, ``ValueError`` when
+    malformed."""
+    commas = content.count(b"," if isinstance(content, (bytes, bytearray)) else ",")
+    if commas >= max_values:
+        raise BodyError("too_many_values", f"more than {max_values} values")
     if isinstance(content, (bytes, bytearray)):
-        text = bytes(content).decode(json.detect_encoding(content), "surrogatepass")
+        text = content.decode(json.detect_encoding(content), "surrogatepass")
     else:
         text = content
     try:

@@ -36,7 +36,7 @@ from urllib3.util.retry import Retry
 
 from .. import urls as _urls
 from .auth import OAuthAuth, SSWSAuth
-from .body import MAX_DEPTH, BodyError, parse_json
+from .body import MAX_DEPTH, MAX_VALUES, BodyError, parse_json
 from .clock import Clock, SystemClock
 from .errors import (
     ConfigError,
@@ -752,14 +752,14 @@ class OktaClient:
             return self._max_body
         return min(self._max_body, max(PAGE_BODY_FLOOR, max_items * ITEM_BODY_BUDGET))
 
-    def _read_body(self, r: requests.Response, route: str, max_body: int | None = None) -> bytes:
+    def _read_body(self, r: requests.Response, route: str, max_body: int | None = None) -> bytearray:
         cap = self._max_body if max_body is None else max_body
         declared = (r.headers.get("Content-Length") or "").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > cap:
             raise ResponseError(f"GET {route}: the response is {declared} bytes, over the {cap}-byte limit for this "
                                 "request; refused before reading it (this read is incomplete).",
                                 status=r.status_code, request_id=request_id_of(r.headers), kind="internal")
-        chunks: list[bytes] = []
+        buf = bytearray()  # grown in place: no list of chunks and joined copy side by side
         size = 0
         for chunk in r.iter_content(8192):  # small reads: the deadline below is checked while a body trickles
             size += len(chunk)
@@ -770,20 +770,20 @@ class OktaClient:
             if self._clock.monotonic() > self._deadline:  # a trickling answer never trips the read timeout
                 raise TransientError(f"GET {route}: the response was still arriving when the sync deadline "
                                      "(max_sync_seconds) passed; stopping.", status=r.status_code)
-            chunks.append(chunk)
-        return b"".join(chunks)
+            buf += chunk
+        return buf
 
     @staticmethod
-    def _json_or_none(content: bytes) -> Any:
+    def _json_or_none(content: bytes | bytearray) -> Any:
         try:
             return parse_json(content) if content else None
         except ValueError:  # BodyError is one too
             return None
 
     def _parse_body(
-        self, content: bytes, r: requests.Response, route: str, max_items: int | None = None
+        self, content: bytes | bytearray, r: requests.Response, route: str, max_items: int | None = None
     ) -> tuple[Any, ResponseError | None]:
-        if not content.strip():
+        if not content or content.isspace():  # (no .strip(): that would copy a big body)
             return None, None
         rid = request_id_of(r.headers)
         try:
@@ -792,6 +792,9 @@ class OktaClient:
             if exc.reason == "too_many_items":
                 why = (f"the page holds more than {max_items} objects, the most the limit asked for allows; Okta "
                        "never sends more, so it is refused")
+            elif exc.reason == "too_many_values":
+                why = (f"the body holds more than {MAX_VALUES} values, far more than any Okta answer; it is refused "
+                       "before decoding")
             else:
                 why = f"the JSON is nested more than {MAX_DEPTH} levels deep (Okta objects are not); it is refused"
             return None, ResponseError(f"GET {route}: {why}, and this read is incomplete.",

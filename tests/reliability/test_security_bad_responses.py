@@ -196,9 +196,9 @@ def test_a_body_over_the_cap_of_its_page_size_is_refused_before_parsing(org, mon
 
 
 def test_a_page_of_millions_of_tiny_objects_costs_no_more_than_the_objects_asked_for(org):
-    """6 MB of ``{},`` under the page's byte cap: the old client built 2 million dicts (~200 MB); decoding now
-    stops at the 201st object."""
-    body = b"[" + b",".join([b"{}"] * 2_000_000) + b"]"
+    """2.7 MB of ``{},`` under the page's byte cap and under the values bound: the old client built 900,000 dicts
+    (~65 MB); decoding now stops at the 201st object."""
+    body = b"[" + b",".join([b"{}"] * 900_000) + b"]"
     org.route("/api/v1/users", lambda req: Answer(200, [("Content-Type", "application/json")], body))
     with client_for(org) as client:
         client.well_known()
@@ -209,7 +209,25 @@ def test_a_page_of_millions_of_tiny_objects_costs_no_more_than_the_objects_asked
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert peak < 40 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB for a {len(body) / 1e6:.0f} MB body"
+    assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB for a {len(body) / 1e6:.1f} MB body"
+
+
+def test_a_body_no_limit_governs_is_bounded_by_its_number_of_values(org):
+    """Zones are read without ``limit`` (one page holds them all), so no object count applies: the report's page
+    of ``{}`` (here 9 MB, 3 million of them) is refused before decoding by its number of values."""
+    body = b"[" + b",".join([b"{}"] * 3_000_000) + b"]"
+    org.route("/api/v1/zones", lambda req: Answer(200, [("Content-Type", "application/json")], body))
+    with client_for(org) as client:
+        client.well_known()
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseError, match="values") as info:
+                list(client.paginate("/api/v1/zones"))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert info.value.kind == "internal"
+    assert peak < 3 * len(body), f"peak {peak / 1e6:.0f} MB for a {len(body) / 1e6:.0f} MB body"
 
 
 # ------------------------------------------------------------------------------------ end to end, real sync
