@@ -12,6 +12,7 @@ from .errors import (
     RateLimited,
     ResponseError,
     TransientError,
+    UnsafeLinkError,
     UnsafeURLError,
 )
 from .session import OktaClient, OktaResponse
@@ -29,5 +30,6 @@ __all__ = [
     "RateLimited",
     "ResponseError",
     "TransientError",
+    "UnsafeLinkError",
     "UnsafeURLError",
 ]
