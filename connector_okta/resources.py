@@ -237,14 +237,17 @@ RESOURCES: tuple[Resource, ...] = (
              relation=Relation("rule_of", End("authorization_server_policy_rule"),
                                End("authorization_server_policy", "parent"))),
     # --- large collections, streamed (an incremental sync reads only what changed) ---
-    Resource("groups", "/api/v1/groups", "group", "okta.groups.read", "groups", params=_p(limit="200"),
-             phase="stream", item_path="/api/v1/groups/{id}"),
+    # expand=stats: each group's _embedded.stats (usersCount, appsCount, hasAdminPrivilege) at no extra request;
+    # group_roles are read only for the groups it flags (sync/admin_groups.py)
+    Resource("groups", "/api/v1/groups", "group", "okta.groups.read", "groups",
+             params=_p(limit="200", expand="stats"), phase="stream", item_path="/api/v1/groups/{id}"),
     Resource("group_roles", "/api/v1/groups/{parent_id}/roles", "role_assignment", "okta.roles.read", "groups",
              parent="groups", by_parent=True, emit="both", fanout=True, phase="stream", admin_role="SUPER_ADMIN",
              principal="group",
              relation=Relation("has_role", End("group", "parent"), End("role_assignment", "self"),
                                ("type", "label", "assignmentType", "status")),
-             note="one request per group, within the fan-out budget: incomplete (with why) when it runs out"),
+             note="one request per group Okta flags as holding an admin role (groups?expand=stats), within the fan-out "
+                  "budget; without the flag, every group within the budget: incomplete (with why) when it runs out"),
     Resource("app_users", "/api/v1/apps/{parent_id}/users", None, "okta.apps.read", "apps",
              params=_p(limit="500"), parent="apps", mode="streamed", phase="stream", emit="relationship",
              visit_parent_key="appId",

@@ -13,6 +13,7 @@ from ..checks import Gap
 from ..client.errors import OktaError
 from ..fanout import BudgetFanout
 from ..resources import BY_NAME, Resource
+from .admin_groups import role_group_plan
 from .outcome import Outcome
 
 # a parent whose child read answered 404 is re-read to tell a deleted parent from a failed read; after this many
@@ -47,6 +48,7 @@ class ChildPlan:
     parent_ids: list[str]
     jobs: list[str]
     budget_reason: str | None = None  # why some parents are left out
+    known_empty: list[str] = field(default_factory=list)  # parents Okta says have none (no request needed)
 
 
 class NotAsked(Exception):
@@ -129,11 +131,17 @@ def plan_children(res: Resource, outcomes: dict[str, Outcome], fan: BudgetFanout
     """The parents to read ``res`` under; a fan-out collection spends one request of ``fan`` per parent read."""
     parent_ids = parents_of(res, outcomes)
     plan = ChildPlan(parent_ids, list(parent_ids))
+    if res.fanout and res.parent == "groups":  # only the groups Okta flags as holding a role (admin_groups)
+        groups = outcomes.get("groups")
+        split = role_group_plan(parent_ids, groups.items if groups else (), role_groups(outcomes.get("user_roles")))
+        if split is not None:
+            plan.jobs, plan.known_empty = split
     if res.fanout:
-        if len(parent_ids) > fan.remaining:
-            plan.jobs = parent_ids[: fan.remaining]
+        if len(plan.jobs) > fan.remaining:
+            wanted = len(plan.jobs)
+            plan.jobs = plan.jobs[: fan.remaining]
             plan.budget_reason = (f"the fan-out budget ({fan.budget} requests) covers {len(plan.jobs)} of "
-                                  f"{len(parent_ids)} {res.parent}; raise fanout_budget to read them all")
+                                  f"{wanted} {res.parent}; raise fanout_budget to read them all")
         for _ in plan.jobs:
             fan.take()
     return plan

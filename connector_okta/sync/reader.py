@@ -47,6 +47,7 @@ class CollectionReader(CollectionLedger):
         if res.parent:
             plan = plan_children(res, self.outcomes, self.role_fanout)
             reads.parent_ids, reads.budget_reason = plan.parent_ids, plan.budget_reason
+            reads.done_parents.update(plan.known_empty)  # Okta says they have none: read, with no request
             reads.series = self.series(res)[:1]
             reads.jobs = [Job(res.name, parent=pid) for pid in plan.jobs]
         else:

@@ -380,7 +380,37 @@ def user_groups(req: Request) -> Reply:
 
 
 def _serve_group(req: Request) -> Callable[[Json], Json]:
-    return lambda g: _linked(g, f"{req.base_url}/api/v1/groups/{g.get('id')}")
+    """A group as served; with ``expand=stats`` (``listGroups`` / ``getGroup``) its ``_embedded.stats``, computed
+    from the org: ``usersCount`` (members), ``appsCount`` (apps the group is assigned to),
+    ``groupPushMappingsCount`` and ``hasAdminPrivilege`` (the group holds an admin role assignment). Real responses
+    spell the flag ``hasAdminPrivilege`` (okta/okta-sdk-nodejs#429, okta/okta-sdk-dotnet#447); the spec's schema
+    has the typo ``hasAdminPrivlege``."""
+    expand = {e.strip() for e in str(req.params.get("expand") or "").split(",")}
+    if "stats" not in expand:
+        return lambda g: _linked(g, f"{req.base_url}/api/v1/groups/{g.get('id')}")
+    org = req.org
+    apps_of: dict[str, int] = {}
+    for assigned in org.app_groups.values():
+        for a in assigned:
+            gid = str(a.get("id"))
+            apps_of[gid] = apps_of.get(gid, 0) + 1
+
+    def serve(g: Json) -> Json:
+        gid = str(g.get("id"))
+        href = f"{req.base_url}/api/v1/groups/{gid}"
+        out = dict(_linked(g, href))  # a copy: the org's group is never changed
+        embedded = dict(out.get("_embedded") or {})
+        embedded["stats"] = {
+            "usersCount": len(org.group_members.get(gid, ())),
+            "appsCount": apps_of.get(gid, 0),
+            "groupPushMappingsCount": 0,
+            "hasAdminPrivilege": bool(org.group_roles.get(gid)),
+            "_links": {"self": {"href": f"{href}/stats"}},
+        }
+        out["_embedded"] = embedded
+        return out
+
+    return serve
 
 
 def list_groups(req: Request) -> Reply:

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from connector_okta import plugin
 from connector_okta.resources import BY_NAME, NAMES
 
@@ -124,7 +125,9 @@ def test_sandbox_second_sync_of_unchanged_org_is_incremental_and_identical(sandb
     assert of(second, "SYNC_STATUS")[0]["sync_mode"] == "incremental"
     assert of(second, "SYNC_STATUS")[0]["status"] == "succeeded"
     assert results(second) == results(first)
-    assert n2 <= 0.25 * n1, (n1, n2)  # ~20% at 2,000 users; the kept collections do not grow with users
+    # ~30% at 2,000 users (group roles are read only for the groups Okta flags, so the full sync is small too);
+    # the kept collections do not grow with users
+    assert n2 <= 0.35 * n1, (n1, n2)
 
 
 @pytest.mark.slow
