@@ -184,6 +184,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
             session.note_write(args[0], event.removeprefix("os."))
         elif event in ("shutil.copyfile", "shutil.copytree", "os.symlink", "os.link"):
             session.note_write(args[1], event.split(".")[-1])
+        elif event == "shutil.rmtree":
+            session.note_write(args[0], "rmtree")
+        elif event == "sqlite3.connect" and args and str(args[0]) not in ("", ":memory:") \
+                and not str(args[0]).startswith("file::memory:"):
+            session.note_write(args[0], "sqlite3")
     except Exception:  # noqa: BLE001, S110 - an audit hook must never break the operation it watches
         pass
     finally:

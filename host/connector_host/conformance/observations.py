@@ -223,6 +223,8 @@ class Observations:
                     if status != data.get("status"):
                         changed = copy.deepcopy(n.record)
                         changed["data"]["status"] = status
+                        if isinstance(data.get("message"), str):  # a new status comes with a new sentence
+                            changed["data"]["message"] = f"{data['message']} (status changed to {status})"
                         pairs.append((f"status {status}", n, changed))
                 later = copy.deepcopy(n.record)
                 if isinstance(later.get("emitted_at"), int):

@@ -225,10 +225,7 @@ class ConformanceSuite:
             other = load_connector(ep.name, [ep])
             if not other.loaded:
                 continue  # another connector's load problem is its own conformance failure
-            try:
-                other_manifest = other.call("connector_manifest")
-            except Exception:  # noqa: BLE001
-                continue
+            other_manifest = Harness(other, self._limits(), folder=_scratch()).call("connector_manifest").result
             if isinstance(other_manifest, dict) and other_manifest.get("id") == manifest.get("id"):
                 problems.append(f"installed connector {ep.name!r} ({ep.value}) also has manifest id {manifest.get('id')!r}")
         if problems:
