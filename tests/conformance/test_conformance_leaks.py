@@ -48,6 +48,7 @@ def fail_in_thread(key):
 
 
 GO, DONE = threading.Event(), threading.Event()
+STARTED = []
 
 
 def late(key):  # after the hook returned and the kit stopped watching: in test_after_the_kit
@@ -77,8 +78,9 @@ class Leaky(fake.GoodConnector):
             worker.join()
             Dropped(key)
             gc.collect()
-            if config.get("url") == fake.GOOD_URL and key == fake.API_KEY:
-                threading.Thread(target=late, args=(key,), daemon=True).start()
+            if config.get("url") == fake.GOOD_URL and key == fake.API_KEY and not STARTED:
+                STARTED.append(threading.Thread(target=late, args=(key,), daemon=True))
+                STARTED[0].start()
             if key == fake.BAD_KEY:
                 raise PermissionError(f"key {key} refused")
         return super().connector_test_connection(config)
