@@ -22,9 +22,19 @@ VIEW_NAMES = [v.replace("_", "-") for v in VIEWS]
 
 
 def register(cmd: CommandFactory) -> argparse.ArgumentParser:
-    views = "; ".join(f"{k.replace('_', '-')}: {v.help}" for k, v in VIEWS.items())
     f = cmd("findings", "findings that need attention: failing (fail, warning) first, then not evaluated"
                         " (unknown, manual); passed results with --view passed")
+    add_filter_args(f)
+    f.add_argument("--by-check", action="store_true",
+                   help="one row per check: its worst result, the objects it fails on of those checked, standards")
+    f.add_argument("--sort", choices=["severity", "check", "first_seen", "last_seen"], default="severity")
+    page_args(f)
+    return registered(f, run)
+
+
+def add_filter_args(f: argparse.ArgumentParser) -> None:
+    """The selection ``findings`` and ``export`` share."""
+    views = "; ".join(f"{k.replace('_', '-')}: {v.help}" for k, v in VIEWS.items())
     f.add_argument("name", nargs="?", help="integration (default: all)")
     f.add_argument("--view", choices=VIEW_NAMES, default=DEFAULT_VIEW,
                    help=f"which results (default {DEFAULT_VIEW}): {views}")
@@ -35,14 +45,10 @@ def register(cmd: CommandFactory) -> argparse.ArgumentParser:
                         " (every active result, passes included), resolved; repeatable")
     f.add_argument("--check", help="a check id")
     f.add_argument("--standard", help="a standard or requirement id (substring), e.g. STIG or V-273186")
+    f.add_argument("--requirement", help="exactly this requirement, e.g. V-273193 or 'HealthInsight: ThreatInsight'")
     f.add_argument("--new", action="store_true", help="became failing in the last sync")
     f.add_argument("--resolved", action="store_true", help="stopped failing in the last sync")
     f.add_argument("--search", help="check, title or object name contains (or an exact object id)")
-    f.add_argument("--by-check", action="store_true",
-                   help="one row per check: its worst result, the objects it fails on of those checked, standards")
-    f.add_argument("--sort", choices=["severity", "check", "first_seen", "last_seen"], default="severity")
-    page_args(f)
-    return registered(f, run)
 
 
 def build_filter(app: CommandContext) -> FindingFilter:
@@ -68,8 +74,8 @@ def build_filter(app: CommandContext) -> FindingFilter:
         view = "all"  # the results asked for, whichever tab they belong to
     return FindingFilter(
         integration=integration_id(app, args.name), view=view, results=parsed, severity=severity,
-        check=args.check, standard=args.standard, search=args.search, new=args.new,
-        resolved_last=args.resolved, order=args.sort,
+        check=args.check, standard=args.standard, requirement=args.requirement, search=args.search, new=args.new,
+        resolved_last=args.resolved, order=getattr(args, "sort", "severity"),
     )
 
 

@@ -251,11 +251,13 @@ _LIST_COLUMNS = (
 
 
 def list_findings(
-    store: Store, flt: FindingFilter, *, limit: int = 50, offset: int = 0, detail: bool = False
+    store: Store, flt: FindingFilter, *, limit: int = 50, offset: int = 0, detail: bool = False,
+    record: bool = False,
 ) -> Page:
     """Findings of ``flt``, its view's sections one after the other (failing, then not evaluated), each ordered by
     ``flt.order``. Every item carries its ``section`` and a readable ``object`` (see :func:`object_label`);
-    with ``detail``, also the result's ``message`` and ``evidence`` (the values read)."""
+    with ``detail``, also the result's ``message`` and ``evidence`` (the values read); with ``record``, the stored
+    OCSF record (``finding``)."""
     if flt.order not in ORDERS:
         raise StoreError(f"unknown order {flt.order!r}; use one of {', '.join(ORDERS)}")
     sections = []
@@ -274,7 +276,7 @@ def list_findings(
             skip -= n
             continue
         rows = store._q(
-            f"SELECT {_LIST_COLUMNS}{', f.data' if detail else ''} FROM findings f"
+            f"SELECT {_LIST_COLUMNS}{', f.data' if detail or record else ''} FROM findings f"
             " JOIN integrations i ON i.id = f.integration_id"
             f" WHERE {clause} ORDER BY {ORDERS[flt.order]} LIMIT ? OFFSET ?",
             (*params, want, skip),
@@ -282,8 +284,12 @@ def list_findings(
         for r in rows:
             item = finding_item(r)
             item["section"] = heading
-            if detail:
-                item.update(result_detail(r["data"]))
+            if detail or record:
+                raw = _loads(r["data"])
+                if detail:
+                    item.update(result_detail(raw))
+                if record:
+                    item["finding"] = raw
             items.append(item)
         want -= len(rows)
         skip = 0
@@ -317,6 +323,14 @@ def finding_item(r: Mapping[str, Any]) -> dict[str, Any]:
         "resolved_at": r["resolved_at"],
         "resolved_sync_id": r["resolved_sync_id"],
     }
+
+
+def _loads(data: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def result_detail(data: str | Mapping[str, Any] | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 
@@ -22,6 +23,9 @@ from ..posture.exceptions import KINDS as EXCEPTION_KINDS
 from ..posture.exceptions import attach as attach_exceptions
 from ..posture.exceptions import history as finding_history
 from ..posture.exceptions import list_exceptions, parse_expiry
+from ..posture.export import FORMATS as EXPORT_FORMATS
+from ..posture.export import chunks as export_chunks
+from ..posture.export import filename as export_filename
 from ..posture.findings import (
     FAILING,
     NOT_EVALUATED,
@@ -32,6 +36,7 @@ from ..posture.findings import (
     posture_summary,
     tab_counts,
 )
+from ..posture.report import build as build_report
 from ..posture.standards import RULE_LABELS, catalog_checks, standard_table
 from ..store import SEVERITIES, NotFound, Page, StoreError, SyncInProgress
 from . import actions, auth, queries
@@ -405,6 +410,56 @@ def _local_next(target: str) -> str | None:
     if not target.startswith("/") or target.startswith("//") or "\\" in target or any(c in target for c in "\r\n\t"):
         return None
     return target
+
+
+# ------------------------------------------------------------------------------------------------ exports
+
+
+@pages.route("/export/findings.<fmt>")
+def export_findings(fmt: str) -> Any:
+    """The current view of the Finding View (same arguments) as CSV or OCSF JSON Lines, streamed."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404, f"no export format {fmt!r}; csv or jsonl")
+    h = host()
+    iid = _int_arg("integration")
+    integ = _integ_or_404(iid) if iid is not None else None
+    try:
+        flt = finding_filter(request.args, iid)
+        chunks = export_chunks(h.store, flt, fmt)
+        first = next(chunks, "")  # errors before the response starts
+    except StoreError as e:
+        abort(400, str(e))
+    mime, ext = EXPORT_FORMATS[fmt]
+
+    def body() -> Any:
+        yield first
+        yield from chunks
+
+    resp = Response(stream_with_context(body()), mimetype=mime.split(";")[0])
+    if "charset" in mime:
+        resp.charset = "utf-8"
+    name = export_filename(integ.name if integ else None, flt, ext)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+@pages.route("/report")
+def report() -> Any:
+    """A self-contained HTML report of one integration (summary, STIG table, findings by check with their objects
+    and remediation, exceptions), downloaded; it prints cleanly to PDF."""
+    h = host()
+    iid = _int_arg("integration")
+    integrations = _integrations()
+    if iid is None and len(integrations) == 1:
+        iid = integrations[0].id
+    if iid is None:
+        abort(400, "choose an integration: a report covers one")
+    integ = _integ_or_404(iid)
+    html = build_report(h.store, h.registry, integ.id)
+    resp = Response(html, mimetype="text/html")
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in integ.name)
+    resp.headers["Content-Disposition"] = f'attachment; filename="posture-report-{safe}.html"'
+    return resp
 
 
 # ------------------------------------------------------------------------------------------------ standards
