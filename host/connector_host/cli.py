@@ -35,6 +35,7 @@ from .console import (
 )
 from .demo import add_demo_parser, run_demo
 from .facade import Connector
+from .job_queue import add_queue_parsers, broker_url, cli_schedule, cli_sync
 from .loader import Registry, UnknownConnector, load_connectors
 from .runner import ConfigProblem, Runner, active_redactors, redact_log_record
 from .scheduler import Scheduler
@@ -366,6 +367,8 @@ class App:
 
     def cmd_sync(self) -> int:
         integ = self.store.get_integration(self.args.name)
+        if broker_url(getattr(self.args, "broker", None)):  # a job queue: a worker runs it (job_queue.py)
+            return cli_sync(self, integ)
         self._redact_for(self.args.name)
         if self.args.force_unlock:
             self._unlock(integ.name)
@@ -417,6 +420,8 @@ class App:
         return EXIT_OK
 
     def cmd_schedule(self) -> int:
+        if broker_url(getattr(self.args, "broker", None)):  # a job queue: enqueue due syncs for the workers
+            return cli_schedule(self)
         runner = self.runner()
         sched = Scheduler(self.store, runner, max_workers=self.args.workers,
                           progress=ProgressDisplay(self.out.stderr) if self.args.workers == 1 else None)
@@ -477,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text")
     common.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
                         help="the store file (env CONNECTOR_HOST_STORE)")
+    common.add_argument("--broker", metavar="URL", default=argparse.SUPPRESS,
+                        help="the job queue's broker (env CONNECTOR_HOST_BROKER): redis://... or amqp://...")
 
     p = argparse.ArgumentParser(
         prog="connector-host",
@@ -487,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"connector-host {__version__}")
     p.add_argument("--store", metavar="PATH", help="the store file (env CONNECTOR_HOST_STORE)")
+    p.add_argument("--broker", metavar="URL", help="the job queue's broker (env CONNECTOR_HOST_BROKER): syncs are "
+                   "queued for `connector-host worker` processes instead of run in this one")
     p.add_argument("--json", action="store_true", help="print JSON instead of text (before or after the command)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv for debug)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -536,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = cmd("sync", "sync an integration now")
     s.add_argument("name")
     s.add_argument("--mode", choices=["full", "incremental"], default="full")
+    s.add_argument("--no-wait", action="store_true", help="with a broker: return once the sync is queued")
     s.add_argument("--force-unlock", action="store_true",
                    help="first end a sync of this integration still marked running (a stuck or killed one)")
     u = cmd("unlock", "end a sync marked running that will never finish (its process was killed or is stuck)")
@@ -559,6 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_demo_parser(cmd)
     add_serve_parser(cmd)
+    add_queue_parsers(cmd)  # worker, cancel, jobs (job_queue.py)
     return p
 
 

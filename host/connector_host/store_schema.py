@@ -340,6 +340,7 @@ CREATE TABLE IF NOT EXISTS staged_relationships (
 DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
     CREATE INDEX IF NOT EXISTS assets_name_trgm ON assets USING gin (name public.gin_trgm_ops);
     CREATE INDEX IF NOT EXISTS findings_title_trgm ON findings USING gin (title public.gin_trgm_ops);
+    CREATE INDEX IF NOT EXISTS findings_resource_name_trgm ON findings USING gin (resource_name public.gin_trgm_ops);
 END IF; END $$;
 INSERT INTO meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 """
@@ -377,6 +378,41 @@ CREATE TABLE IF NOT EXISTS sync_posture (
 CREATE INDEX IF NOT EXISTS sync_posture_by_integration ON sync_posture (integration_id, sync_id);
 """
 
+# ---- 5 (issue 17): sync jobs on the job queue (connector_host.leases, job_queue): one row per job, its lease
+# (worker, lease_until) while it runs, at most one running per integration; named leases (the scheduler's leader).
+# Portable DDL: PostgreSQL takes it translated (store_pg.ddl).
+_V5_SYNC_JOBS = """\
+CREATE TABLE IF NOT EXISTS sync_jobs (
+    id TEXT PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    trigger TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'full',
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    dedupe_key TEXT UNIQUE,
+    enqueued_at INTEGER NOT NULL,
+    published_at INTEGER,
+    started_at INTEGER,
+    ended_at INTEGER,
+    worker TEXT,
+    heartbeat_at INTEGER,
+    lease_until INTEGER,
+    sync_id INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    progress TEXT,
+    message TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sync_jobs_one_running ON sync_jobs (integration_id) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS sync_jobs_active ON sync_jobs (state, lease_until) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS sync_jobs_by_integration ON sync_jobs (integration_id, enqueued_at);
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     # the version lives in the ledger alone now; meta keeps other keys
@@ -385,6 +421,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "sync_run_owner", dict.fromkeys(("sqlite", "postgresql"), _V3_SYNC_OWNER)),
     # exceptions to findings, and the posture each applied sync left (Trends); the last applied syncs get theirs
     Migration(4, "finding_exceptions_sync_posture", {"sqlite": _V4_EXCEPTIONS_POSTURE}, run=posture_backfill),
+    # sync jobs of the job queue (workers on many machines) and leases (scheduler leadership)
+    Migration(5, "sync_jobs_leases", {"sqlite": _V5_SYNC_JOBS}),
 )
 check_ladder(MIGRATIONS)
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -171,6 +171,15 @@ def start_sync(iid: int) -> Any:
     return jsonify(status), 202
 
 
+@api.post("/integrations/<int:iid>/sync/cancel")
+def cancel_sync(iid: int) -> Any:
+    h = host()
+    integ = h.store.get_integration(iid)
+    if not h.jobs.cancel(integ):
+        return jsonify(error="no sync of this integration is running", status=409, sync=h.jobs.status(integ)), 409
+    return jsonify(h.jobs.status(integ)), 202
+
+
 @api.get("/integrations/<int:iid>/sync")
 def sync_status(iid: int) -> Any:
     h = host()

@@ -2,15 +2,22 @@
 
 The scheduler of the same process reports its syncs' progress here too (pass :meth:`SyncJobs.progress` as its
 progress callback), so the page shows a scheduled sync's progress the same way.
+
+With a job queue (``CONNECTOR_HOST_BROKER`` in the host's environment, or ``queue=``), Sync Now enqueues the sync
+for the workers (:mod:`connector_host.job_queue`), and the progress shown is the one the worker running it keeps
+in the store; Cancel sets the job's flag in the store, which that worker reads within seconds.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
 
+from .. import leases
+from ..job_queue import JobQueue, broker_url
 from ..runner import ProgressEvent, Runner
 from ..store import Integration, SyncInProgress
 from .store_threads import release_thread_connection
@@ -19,25 +26,35 @@ log = logging.getLogger(__name__)
 
 
 class SyncJobs:
-    def __init__(self, runner: Runner):
+    def __init__(self, runner: Runner, queue: JobQueue | None = None):
         self.runner = runner
+        url = None if queue is not None else broker_url(None, runner.env if runner.env is not None else os.environ)
+        self.queue = queue if queue is not None else (JobQueue(runner.store, url) if url else None)
+        self._cancel: dict[int, threading.Event] = {}  # in-process syncs: Cancel sets it, the runner polls it
         self._live: dict[int, dict[str, Any]] = {}  # integration id -> live state
         self._names: dict[str, int] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def is_running(self, integ: Integration) -> bool:
+        if self.queue is not None and leases.pending(self.runner.store, integ.id) is not None:
+            return True
         with self._lock:
             live = self._live.get(integ.id)
         return bool(live and live["running"]) or self.runner.is_running(integ.id)
 
     def start(self, integ: Integration) -> dict[str, Any]:
-        """Start a manual sync in a background thread; :class:`SyncInProgress` when one is running."""
+        """Start a manual sync in a background thread (or queue it for the workers); :class:`SyncInProgress` when
+        one is running."""
+        if self.queue is not None:
+            self.queue.enqueue(integ, trigger="manual")
+            return self.status(integ)
         with self._lock:
             live = self._live.get(integ.id)
             if (live and live["running"]) or self.runner.is_running(integ.id):
                 raise SyncInProgress(f"integration {integ.name!r} is syncing already; wait for it to end")
             self._names[integ.name] = integ.id
+            self._cancel[integ.id] = threading.Event()
             self._live[integ.id] = {
                 "running": True, "sync_id": None, "counts": {}, "requests": None, "rate_limit_wait_seconds": None,
                 "message": "starting", "started_at": int(time.time() * 1000), "error": None,
@@ -50,7 +67,8 @@ class SyncJobs:
     def _run(self, integ: Integration) -> None:
         error = None
         try:
-            self.runner.sync(integ.id, trigger="manual", progress=self.progress)
+            self.runner.sync(integ.id, trigger="manual", progress=self.progress,
+                             cancelled=self._cancel.setdefault(integ.id, threading.Event()).is_set)
         except SyncInProgress as e:
             error = str(e)
         except Exception as e:  # recorded by the runner when it could; the page says it failed
@@ -81,7 +99,41 @@ class SyncJobs:
             if event.message:
                 live["message"] = event.message
 
+    def cancel(self, integ: Integration) -> bool:
+        """Ask the integration's running (or queued) sync to stop; False when there is none this host can reach."""
+        asked = bool(self.queue is not None and leases.request_cancel(self.runner.store, integ.id))
+        with self._lock:
+            event = self._cancel.get(integ.id)
+            live = self._live.get(integ.id)
+        if event is not None and live and live.get("running"):
+            event.set()
+            asked = True
+        return asked
+
+    def _queued_status(self, integ: Integration) -> dict[str, Any]:
+        job = leases.pending(self.runner.store, integ.id)
+        if job is None:
+            ended = leases.jobs(self.runner.store, integ.id, limit=1)
+            job = ended[0] if ended else None
+        p = (job.progress if job else None) or {}
+        counts = p.get("counts") or {}
+        running = bool(job and job.state in leases.ACTIVE)
+        message = p.get("message") if job and job.state == "running" else None
+        if job and job.state == "queued":
+            message = "queued: waiting for a worker"
+        if job and job.cancel_requested and running:
+            message = "cancel requested"
+        error = job.message if job and job.state in ("skipped", "failed") else None
+        return {
+            "integration_id": integ.id, "running": running, "sync_id": (job.sync_id or p.get("sync_id")) if job else None,
+            "counts": counts, "records": sum(v for v in counts.values() if isinstance(v, int)),
+            "requests": p.get("requests"), "rate_limit_wait_seconds": p.get("rate_limit_wait_seconds"),
+            "message": message, "error": error, "job": job.as_dict() if job else None,
+        }
+
     def status(self, integ: Integration) -> dict[str, Any]:
+        if self.queue is not None:
+            return self._queued_status(integ)
         with self._lock:
             live = dict(self._live.get(integ.id) or {})
         running = bool(live.get("running")) or self.runner.is_running(integ.id)

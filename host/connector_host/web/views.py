@@ -204,6 +204,16 @@ def sync_now(iid: int) -> Any:
     return redirect(url_for("pages.integration", iid=iid))
 
 
+@pages.route("/integrations/<int:iid>/cancel", methods=["POST"])
+def cancel_sync(iid: int) -> Any:
+    integ = _integ_or_404(iid)
+    if host().jobs.cancel(integ):
+        flash("Cancel requested: the sync stops within seconds, and nothing of it is applied.", "ok")
+    else:
+        flash("No sync of this integration is running.", "error")
+    return redirect(url_for("pages.integration", iid=iid))
+
+
 @pages.route("/integrations/<int:iid>/delete", methods=["POST"])
 def delete_integration(iid: int) -> Any:
     integ = _integ_or_404(iid)
