@@ -20,7 +20,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,7 +36,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _problem(service: str) -> str | None:
     """Why ``service`` cannot be used (None: it answers)."""
     url = URLS[service]
