@@ -165,3 +165,10 @@ def test_the_posture_json_api(pclient: Any) -> None:
                            headers={"X-CSRFToken": token})
     assert revoked.status_code == 200 and revoked.get_json()["revoked_by"] == "api"
     assert pclient.get("/api/standards?benchmark=nope").status_code == 404
+
+
+def test_trends_page(pclient: Any, tmp_path: Path) -> None:
+    html = pclient.get("/trends?integration=1").get_data(as_text=True)
+    assert 'id="trend-severity"' in html and 'id="trend-share"' in html and 'data-sync="1"' in html
+    assert 'id="new-since"' in html and 'id="resolved-since"' in html
+    assert pclient.get("/trends?integration=99").status_code == 404

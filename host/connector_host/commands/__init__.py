@@ -5,6 +5,6 @@ registers them: ``for command in VIEW_COMMANDS: command.register(cmd)``.
 
 from __future__ import annotations
 
-from . import asset, assets, exceptions, export, finding, findings, standards
+from . import asset, assets, exceptions, export, finding, findings, standards, trends
 
-VIEW_COMMANDS = (findings, finding, standards, exceptions, export, assets, asset)
+VIEW_COMMANDS = (findings, finding, standards, trends, exceptions, export, assets, asset)

@@ -43,7 +43,7 @@ REL_LABELS = {
 
 #: the query arguments the findings and assets pages put back into their links (``url_for``)
 FILTER_KEYS = ("integration", "severity", "status", "standard", "check", "new", "q", "sort", "page", "finding",
-               "type", "asset", "view", "result", "group", "admin", "state", "requirement", "benchmark")
+               "type", "asset", "view", "result", "group", "admin", "state", "requirement", "benchmark", "resolved_last")
 
 
 def filter_args(args: Any) -> dict[str, list[str]]:
@@ -90,6 +90,7 @@ def finding_filter(args: Mapping[str, Any], integration: int | None) -> FindingF
         requirement=str(args.get("requirement", "") or "").strip() or None,
         search=str(args.get("q", "") or "").strip() or None,
         new=str(args.get("new", "")) in ("1", "on", "true"),
+        resolved_last=str(args.get("resolved_last", "")) in ("1", "on", "true"),
         order=sort if sort in dict(SORTS) else "severity",
     )
 

@@ -17,6 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
 from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 from ..posture.exceptions import KINDS as EXCEPTION_KINDS
@@ -38,6 +39,8 @@ from ..posture.findings import (
 )
 from ..posture.report import build as build_report
 from ..posture.standards import RULE_LABELS, catalog_checks, standard_table
+from ..posture.trends import points as trend_points
+from ..posture.trends import severity_chart, share_chart
 from ..store import SEVERITIES, NotFound, Page, StoreError, SyncInProgress
 from . import actions, auth, queries
 from .actions import ActionError, Host
@@ -268,7 +271,7 @@ def findings() -> Any:
         abort(400, str(e))
     selected = _selected_finding()
     summary = posture_summary(h.store, iid)
-    stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
+    stig = _stig_donut(standard_table(h.store, "stig", iid, catalog_checks(h.store, h.registry, iid)))
     options = queries.filter_options(h.store, iid)
     args = filter_args(request.args)
     integrations = _integrations()
@@ -279,6 +282,15 @@ def findings() -> Any:
         pageno=page, page_size=PAGE_SIZE, args=args, multi=len(integrations) > 1, active="findings",
         flt_severity_names=[SEVERITIES.get(i) for i in flt.severity],
     )
+
+
+def _stig_donut(table: dict[str, Any]) -> dict[str, Any]:
+    """The Finding View's STIG panel from the Standards table (the same rules and statuses)."""
+    c = table["counts"]
+    evaluated = table["share_passing"] is not None
+    return {"rules": table["rules"] if evaluated else 0, "share_passing": table["share_passing"],
+            "passing": c["pass"], "failing": c["fail"], "not evaluated": c["not_evaluated"] + c["manual"],
+            "excepted": c["excepted"]}
 
 
 def _group_page(groups: list[Any], flt: Any, page: int) -> Page:
@@ -470,6 +482,32 @@ def report() -> Any:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in integ.name)
     resp.headers["Content-Disposition"] = f'attachment; filename="posture-report-{safe}.html"'
     return resp
+
+
+# ------------------------------------------------------------------------------------------------ trends
+
+
+@pages.route("/trends")
+def trends() -> Any:
+    """One integration over its syncs: failing results by severity, the share of rules passing, and what the last
+    sync changed (new failing results, resolved ones)."""
+    h = host()
+    integrations = _integrations()
+    iid = _int_arg("integration")
+    if iid is None and integrations:
+        iid = integrations[0].id
+    integ = _integ_or_404(iid) if iid is not None else None
+    pts = trend_points(h.store, integ.id) if integ else []
+    new = resolved = None
+    if integ:
+        new = list_findings(h.store, FindingFilter(integration=integ.id, new=True, view="failing"), limit=50)
+        resolved = list_findings(h.store, FindingFilter(integration=integ.id, resolved_last=True), limit=50)
+    return render_template(
+        "trends.html", integ=integ, points=pts, latest=pts[-1] if pts else None,
+        severity_svg=Markup(severity_chart(pts)), share_svg=Markup(share_chart(pts)),  # noqa: S704 - built here
+        new=new, resolved=resolved, integrations=integrations, integration=iid, benchmarks=BENCHMARKS,
+        args=filter_args(request.args), active="trends",
+    )
 
 
 # ------------------------------------------------------------------------------------------------ standards
