@@ -172,3 +172,21 @@ def test_trends_page(pclient: Any, tmp_path: Path) -> None:
     assert 'id="trend-severity"' in html and 'id="trend-share"' in html and 'data-sync="1"' in html
     assert 'id="new-since"' in html and 'id="resolved-since"' in html
     assert pclient.get("/trends?integration=99").status_code == 404
+
+
+def test_assets_and_findings_link_both_ways(pclient: Any) -> None:
+    html = pclient.get("/assets?type=user&integration=1&admin=1").get_data(as_text=True)
+    table = html.split('id="assets"', 1)[1].split("</table>", 1)[0]
+    assert "alice@example.com" in table and "Alice Adams" in table and "SUPER_ADMIN" in table
+    assert "carol@example.com" not in table
+    aid = int(re.search(r'data-asset="(\d+)"', table).group(1))
+    detail = pclient.get(f"/assets?integration=1&asset={aid}").get_data(as_text=True)
+    panel = detail.split('id="asset-detail"', 1)[1]
+    assert 'id="asset-facts"' in panel and "MFA factors" in panel and 'id="asset-findings"' in panel
+    assert 'href="https://acme-admin.okta.com/admin/user/profile/view/00u1"' in panel
+    link = re.search(r'id="asset-findings">.*?href="([^"]+)"', panel, re.S).group(1).replace("&amp;", "&")
+    finding = pclient.get(link).get_data(as_text=True)
+    assert 'class="resource-asset"' in finding and f"asset={aid}" in finding  # and back to the asset
+    assert "Fix it in the Admin Console" in finding
+    suspended = pclient.get("/assets?integration=1&status=SUSPENDED").get_data(as_text=True)
+    assert "carol@example.com" in suspended.split('id="assets"', 1)[1] and "alice@" not in suspended.split('id="assets"', 1)[1]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..store import SEVERITIES, SEVERITY_IDS, Page, Store, StoreError, now_ms
+from .assets import display_name
 from .exceptions import attach as attach_exceptions
 from .snapshot import EXCEPTED_SQL
 
@@ -568,20 +569,19 @@ def asset_index(store: Store, keys: Iterable[tuple[int, str]]) -> dict[tuple[int
                 f" AND uid IN ({_marks(chunk)}) ORDER BY gone_at IS NOT NULL, id",
                 (integ, *chunk),
             )
-            users = []
+            read = []  # users (their full name) and assets named by their id only (their label)
             for r in rows:
                 key = (integ, r["uid"])
                 if key not in out:
                     out[key] = {"id": r["id"], "type": r["type"], "name": r["name"], "gone": r["gone_at"] is not None}
-                    if r["type"] == "user" or r["class_uid"] == 5003:
-                        users.append(r["id"])
-            if users:
-                for r in store._q(f"SELECT id, uid, data FROM assets WHERE id IN ({_marks(users)})", users):
-                    try:
-                        detail = _user_detail(json.loads(r["data"]))
-                    except ValueError:
-                        detail = None
-                    out[(integ, r["uid"])]["detail"] = detail
+                    if r["type"] == "user" or r["class_uid"] == 5003 or not r["name"] or r["name"] == r["uid"]:
+                        read.append(r["id"])
+            if read:
+                for r in store._q(f"SELECT id, uid, name, data FROM assets WHERE id IN ({_marks(read)})", read):
+                    data = _loads(r["data"])
+                    entry = out[(integ, r["uid"])]
+                    entry["detail"] = _user_detail(data)
+                    entry["name"] = display_name(r["name"], r["uid"], data)
     return out
 
 

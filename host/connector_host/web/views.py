@@ -19,6 +19,9 @@ from flask import (
 )
 from markupsafe import Markup
 
+from ..posture.assets import asset_console_url, list_assets
+from ..posture.assets import detail as asset_detail
+from ..posture.assets import statuses as asset_statuses
 from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 from ..posture.exceptions import KINDS as EXCEPTION_KINDS
 from ..posture.exceptions import attach as attach_exceptions
@@ -361,6 +364,8 @@ def _selected_finding() -> dict[str, Any] | None:
     detail["history"] = finding_history(h.store, item)
     detail["kinds"] = EXCEPTION_KINDS
     detail["author"] = _author()
+    resource = asset_console_url(h.store, integ, raw.get("resource") or {})
+    detail["asset_id"], detail["console_url"] = resource
     return detail
 
 
@@ -544,22 +549,27 @@ def assets() -> Any:
     iid = _int_arg("integration")
     atype = request.args.get("type", "").strip() or None
     q = request.args.get("q", "").strip() or None
+    status = request.args.get("status", "").strip() or None
+    admin = request.args.get("admin", "") in ("1", "on", "true")
     page = max(1, _int_arg("page") or 1)
     try:
-        result = h.store.query_assets(iid, type=atype, search=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        result = list_assets(h.store, iid, type=atype, search=q, status=status, admin=admin, limit=PAGE_SIZE,
+                             offset=(page - 1) * PAGE_SIZE)
         counts = h.store.asset_counts(iid)
+        status_choices = asset_statuses(h.store, iid, atype)
     except NotFound:
         abort(404)
     selected = None
     aid = _int_arg("asset")
     if aid is not None:
         try:
-            selected = h.store.asset(aid)
+            selected = asset_detail(h.store, aid)
             selected["groups"] = relationship_groups(selected)
         except NotFound:
             selected = None
+    integrations = _integrations()
     return render_template(
-        "assets.html", page=result, counts=counts, atype=atype, q=q or "", selected=selected,
-        integrations=_integrations(), integration=iid, pageno=page, page_size=PAGE_SIZE,
-        args=filter_args(request.args), active="assets",
+        "assets.html", page=result, counts=counts, atype=atype, q=q or "", selected=selected, status=status or "",
+        admin=admin, statuses=status_choices, integrations=integrations, integration=iid, pageno=page,
+        page_size=PAGE_SIZE, multi=len(integrations) > 1, args=filter_args(request.args), active="assets",
     )

@@ -179,7 +179,7 @@
   document.querySelectorAll("tr[data-href]").forEach((tr) => {
     tr.addEventListener("click", (e) => { if (!e.target.closest("a, button, input")) window.location = tr.dataset.href; });
   });
-  document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+  document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
   document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); }));
   document.documentElement.setAttribute("data-js", "ready");  // tests wait for this before using the page
 })();
