@@ -1,9 +1,10 @@
 """Fixtures of the host tests: the throwaway connector of host_fakes, a store, a runner.
 
-The store tests (``test_host_store*.py``) run on both backends: their ``store`` is SQLite and PostgreSQL (a fresh
-schema per test, dropped after; skipped where PostgreSQL is absent, failing under CI=true: tests/services.py).
-Other host tests use SQLite; a test asks for both with ``@pytest.mark.parametrize("store_backend", BACKENDS,
-indirect=True)``.
+The store tests (``test_host_store*.py``) and the tests of what the host does with a store (``BOTH_BACKENDS``: a
+full sync through the runner, snapshot semantics, history, the findings, assets, standards, exceptions, exports
+and trends views) run on both backends: their ``store`` / ``store_url`` is SQLite and PostgreSQL (a fresh schema
+per test, dropped after; skipped where PostgreSQL is absent, failing under CI=true: tests/services.py). Other host
+tests use SQLite; a test asks for both with ``@pytest.mark.parametrize("store_backend", BACKENDS, indirect=True)``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from host_fakes import TOKEN, FakeConnector, FakeOrg
 from services import pg_store_url
 
 BACKENDS = ("sqlite", "postgresql")
+BOTH_BACKENDS = ("test_host_store", "test_host_runner", "test_host_exceptions", "test_host_export",
+                 "test_host_findings_triage", "test_host_standards", "test_host_trends")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if (metafunc.module.__name__.startswith("test_host_store") and "store_backend" in metafunc.fixturenames
+    if (metafunc.module.__name__.startswith(BOTH_BACKENDS) and "store_backend" in metafunc.fixturenames
             and not any(m.name == "parametrize" and "store_backend" in str(m.args[0])
                         for m in metafunc.definition.iter_markers())):
         metafunc.parametrize("store_backend", BACKENDS, indirect=True)

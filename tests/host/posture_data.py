@@ -81,7 +81,7 @@ def results() -> list[StagedFinding]:
     ]
 
 
-def make_store(path: Path, *, second: bool = True) -> Store:
+def make_store(path: str | Path, *, second: bool = True) -> Store:
     """``acme`` synced once with :func:`results`; ``beta`` (when ``second``) with the failing MFA result only."""
     store = Store(path)
     acme = store.add_integration("acme", "okta", {"org_url": "https://acme.okta.com"})

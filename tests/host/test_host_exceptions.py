@@ -24,8 +24,8 @@ from posture_data import ASSETS, make_store, results
 
 
 @pytest.fixture
-def pstore(tmp_path: Path):
-    store = make_store(tmp_path / "p.db")
+def pstore(store_url: str):
+    store = make_store(store_url)
     yield store
     store.close()
 

@@ -15,8 +15,8 @@ from posture_data import make_store
 
 
 @pytest.fixture
-def pstore(tmp_path: Path):
-    store = make_store(tmp_path / "p.db")
+def pstore(store_url: str):
+    store = make_store(store_url)
     yield store
     store.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from connector_host import cli
@@ -17,8 +16,8 @@ from posture_data import HI, STIG, make_store
 
 
 @pytest.fixture
-def pstore(tmp_path: Path):
-    store = make_store(tmp_path / "p.db")
+def pstore(store_url: str):
+    store = make_store(store_url)
     yield store
     store.close()
 

@@ -14,7 +14,7 @@ from connector_host.store import Store
 from posture_data import ASSETS, make_store, results
 
 
-def three_syncs(path: Path) -> Store:
+def three_syncs(path: str | Path) -> Store:
     store = make_store(path, second=False)
     acme = store.get_integration("acme").id
     for keep in (lambda f: True, lambda f: f.check_id != "password-length"):  # sync 2 same, sync 3 fixes one
@@ -26,8 +26,8 @@ def three_syncs(path: Path) -> Store:
     return store
 
 
-def test_points_and_charts_after_three_syncs(tmp_path: Path) -> None:
-    store = three_syncs(tmp_path / "t.db")
+def test_points_and_charts_after_three_syncs(store_url: str) -> None:
+    store = three_syncs(store_url)
     acme = store.get_integration("acme").id
     pts = points(store, acme)
     assert [p["sync_id"] for p in pts] == [1, 2, 3]
@@ -54,11 +54,11 @@ def test_points_and_charts_after_three_syncs(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_store_migrated_to_trends_starts_with_the_last_sync(tmp_path: Path) -> None:
-    store = three_syncs(tmp_path / "m.db")
+def test_a_store_migrated_to_trends_starts_with_the_last_sync(store_url: str) -> None:
+    store = three_syncs(store_url)
     store._conn().execute("DELETE FROM sync_posture")
     from connector_host.posture.snapshot import backfill
 
-    backfill(store._conn(), "sqlite")
+    backfill(store._conn(), store.dialect)
     assert [p["sync_id"] for p in points(store, store.get_integration("acme").id)] == [3]
     store.close()
