@@ -207,8 +207,11 @@ class OktaClient:
         self._own_session = session is None
         self._session = session if session is not None else self._make_session()
         proxy = proxy_url(config)
+        # given with each request too: requests lets HTTPS_PROXY / HTTP_PROXY of the environment override a
+        # session's proxies, and the configured proxy (the one stored secrets are bound to) must be the one used
+        self._proxies: dict[str, str] | None = {"https": proxy, "http": proxy} if proxy else None
         if proxy:
-            self._session.proxies.update({"https": proxy, "http": proxy})
+            self._session.proxies.update(self._proxies)
         timeout = float(getattr(config, "request_timeout_seconds", 30) or 30)
         self._timeout = (min(10.0, timeout), timeout)
         self._stats = Stats()
@@ -613,7 +616,7 @@ class OktaClient:
                 try:
                     r = self._session.request(
                         method, url, params=params, data=data, headers=headers, auth=_HeaderAuth(fn),
-                        timeout=self._timeout, allow_redirects=False, stream=True,
+                        timeout=self._timeout, allow_redirects=False, stream=True, proxies=self._proxies,
                     )
                     arrived = self._clock.monotonic()
                     try:

@@ -1,0 +1,75 @@
+"""A second attack pass after issue 15 (variants of the fixed items): each test failed before its fix.
+
+* The configured proxy is the one used: requests' ``trust_env`` let ``HTTPS_PROXY`` / ``HTTP_PROXY`` of the process
+  override the ``https_proxy`` of the config (requests merges environment proxies over the session's), so the
+  connector's requests, and the credential they carry, went through a proxy the integration never named (and the
+  host's binding of secrets to their proxy meant nothing).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from security_servers import AuthProxy, FakeOrg, json_answer
+
+from connector_okta.client import OktaClient
+from connector_okta.config import load_config
+
+USER, PASSWORD = "svc", "Zq9-proxy-pw"
+
+
+class Counter:
+    """A TCP listener on loopback counting connections (and closing them): a proxy nobody configured."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def stray_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    counter = Counter()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, counter.url)
+    yield counter
+    counter.close()
+
+
+def test_the_configured_proxy_wins_over_proxies_in_the_environment(stray_proxy: Counter) -> None:
+    org, proxy = FakeOrg(), AuthProxy(USER, PASSWORD)
+    try:
+        org.route("/api/v1/users", lambda req: json_answer([{"id": "00u1"}]))
+        cfg = load_config(org.config(https_proxy=proxy.url, proxy_username=USER, proxy_password=PASSWORD))
+        with OktaClient(cfg) as client:
+            assert sum(len(p) for p in client.paginate("/api/v1/users")) == 1
+        assert proxy.seen and all(s == proxy.expected for s in proxy.seen)
+        assert stray_proxy.connections == 0  # before: every request went to the environment's proxy
+    finally:
+        org.stop()
+        proxy.stop()
