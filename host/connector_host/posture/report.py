@@ -213,7 +213,7 @@ def build(store: Store, registry: Registry | None, integration: str | int, *, at
                          for e in excepted) + "</tbody></table>")
     else:
         parts.append('<p class="muted">None.</p>')
-    parts.append(f'<footer class="small muted">connector-host {_e(__version__)} · {integ.name} · {_ts(at)}</footer>')
+    parts.append(f'<footer class="small muted">connector-host {_e(__version__)} · {_e(integ.name)} · {_ts(at)}</footer>')
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>\n")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -72,6 +74,7 @@ def create_app(
     runner = runner or Runner(store, registry, env=env)
     jobs = jobs or SyncJobs(runner)
     app = Flask(__name__)
+    app.json = _JSONProvider(app)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_bytes(32),
         SESSION_COOKIE_HTTPONLY=True,
@@ -89,6 +92,9 @@ def create_app(
     named = {h.strip().lower().strip("[]") for h in allowed_hosts if h and h.strip()}
     hosts = {*LOCAL_HOSTS, *named}
     app.extensions[ALLOWED_HOSTS] = hosts
+    # a write's Origin may name a (reverse proxy's) public name on any port, but never a loopback address or
+    # localhost on another port: there other users of the machine run their own pages, and cookies ignore ports
+    proxy_names = {h for h in named if not _is_loopback(h)}
 
     @app.before_request
     def same_site_only() -> Any:
@@ -99,7 +105,7 @@ def create_app(
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             origin = request.headers.get("Origin")
             source = origin if origin is not None else request.headers.get("Referer")
-            if source is not None and not _same_origin(source, request.host, named):
+            if source is not None and not _same_origin(source, request.host, proxy_names):
                 return _refuse("the request was refused: it comes from another site (Origin or Referer)", 403)
         return None
 
@@ -107,8 +113,8 @@ def create_app(
 
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api")
-    app.jinja_env.filters.update(_filters())
     app.register_blueprint(posture_api, url_prefix="/api")  # grouped findings, standards, exceptions, exports
+    app.jinja_env.filters.update(_filters())
     app.jinja_env.globals["login_required"] = password_hash is not None
     require_login(app, password_hash, sessions=sessions, throttle=throttle)
 
@@ -163,6 +169,25 @@ def _same_origin(source: str, host: str, named: set[str] | frozenset[str] = froz
     if parts.scheme not in ("http", "https"):
         return False
     return parts.netloc.lower() == host.strip().lower() or _hostname(parts.netloc) in named
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply is invalid JSON (a 400), not a ``RecursionError`` (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON body is nested too deeply") from None
 
 
 def _refuse(message: str, status: int) -> Any:

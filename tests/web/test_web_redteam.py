@@ -1,0 +1,72 @@
+"""A second attack pass on the page after issue 15 (variants of the fixed items): each test failed before its fix.
+
+* A write whose ``Origin`` is another port of the loopback address the page is bound to passed the Origin check
+  (``serve`` names its bound address as an allowed host, and allowed hosts matched on any port).
+* A JSON body nested deeper than Python's recursion limit made the JSON API answer 500 (``RecursionError``).
+* The downloaded HTML report put the integration's name in its footer unescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from connector_host.web import create_app
+
+
+def _token(client: Any, host: str) -> str:
+    page = client.get("/integrations", headers={"Host": host}).get_data(as_text=True)
+    m = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert m
+    return m.group(1)
+
+
+@pytest.fixture
+def served(store: Any, registry: Any, secret_key: str) -> Any:
+    """The app as ``serve`` makes it on 127.0.0.1 (the bound address is an allowed host), plus a proxy's name."""
+    app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key}, testing=True,
+                     allowed_hosts=["127.0.0.1", "hosts.example"])
+    yield app
+    app.extensions["connector_host"].jobs.join(30)
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:9999", "http://127.0.0.1", "http://localhost:8080",
+                                    "http://[::1]:8080", "http://127.0.0.2:8080"])
+def test_a_write_from_another_loopback_port_is_refused(served: Any, origin: str) -> None:
+    client = served.test_client()
+    host = "127.0.0.1:8080"
+    token = _token(client, host)
+    resp = client.post("/api/integrations", json={"connector": "okta"},
+                       headers={"Host": host, "Origin": origin, "X-CSRFToken": token})
+    assert resp.status_code == 403, resp.get_json()
+    resp = client.post("/api/integrations", json={"connector": "okta"},
+                       headers={"Host": host, "Referer": origin + "/integrations", "X-CSRFToken": token})
+    assert resp.status_code == 403, resp.get_json()
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:8080", "https://hosts.example", "http://hosts.example:8443"])
+def test_a_write_from_the_page_itself_or_its_proxy_name_passes_the_origin_check(served: Any, origin: str) -> None:
+    client = served.test_client()
+    host = "127.0.0.1:8080"
+    token = _token(client, host)
+    resp = client.post("/api/integrations", json={"connector": "okta", "name": "x", "config": {}},
+                       headers={"Host": host, "Origin": origin, "X-CSRFToken": token})
+    assert resp.status_code == 422, resp.get_json()  # judged on its content: the Origin was accepted
+
+
+@pytest.mark.parametrize("route", ["/api/integrations", "/api/test-connection"])
+def test_a_deeply_nested_json_body_is_a_bad_request(client: Any, route: str) -> None:
+    token = _token(client, "localhost")
+    body = "[" * 50_000 + "]" * 50_000
+    resp = client.post(route, data=body, headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
+    assert resp.get_json()["status"] == 400
+
+
+def test_the_report_escapes_the_integration_name(client: Any, store: Any) -> None:
+    integ = store.add_integration("<script>alert(1)</script>", "okta", {"org_url": "https://acme.okta.com"})
+    resp = client.get(f"/report?integration={integ.id}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
