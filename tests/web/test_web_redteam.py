@@ -70,3 +70,40 @@ def test_the_report_escapes_the_integration_name(client: Any, store: Any) -> Non
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_concurrent_guesses_do_not_slip_past_the_login_throttle(store: Any, registry: Any, secret_key: str) -> None:
+    """Tries sent at once all passed the throttle's check before the first failure was counted (the password hash
+    takes a while): a client got as many guesses as the server has threads per wait instead of one."""
+    import threading
+
+    from connector_host.web.auth import LoginThrottle
+    from werkzeug.security import generate_password_hash
+
+    app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key}, testing=True,
+                     password_hash=generate_password_hash("correct horse battery"), throttle=LoginThrottle())
+    app.config["WTF_CSRF_ENABLED"] = False
+    checked: list[int] = []
+    import connector_host.web.auth as auth
+
+    real = auth.check_password
+
+    def slow_check(a: Any, password: str) -> bool:
+        checked.append(1)
+        threading.Event().wait(0.3)  # a slow hash: the window the guesses raced through
+        return real(a, password)
+
+    statuses: list[int] = []
+    try:
+        auth.check_password = slow_check
+        threads = [threading.Thread(target=lambda: statuses.append(
+            app.test_client().post("/login", data={"password": "wrong guess"},
+                                   environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        auth.check_password = real
+    assert sorted(statuses) == [401, 429, 429, 429, 429, 429], statuses
+    assert len(checked) == 1

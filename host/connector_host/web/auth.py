@@ -35,6 +35,7 @@ from werkzeug.security import check_password_hash
 PASSWORD_HASH = "connector_host_password"  # the key of the hash in ``app.extensions``
 SESSIONS = "connector_host_sessions"
 THROTTLE = "connector_host_login_throttle"
+_TRIES = threading.Lock()  # sign-in tries are checked one at a time (see login_page)
 
 MIN_PASSWORD_LENGTH = 12
 IDLE_SECONDS = 30 * 60  # a session unused this long ends
@@ -299,13 +300,19 @@ def login_page() -> Any:
     if request.method == "POST":
         throttle: LoginThrottle = app.extensions[THROTTLE]
         client = client_key()
-        wait = throttle.wait_for(client)
+        # one try at a time: tries sent at once all passed wait_for() before the first failure was counted
+        # (the hash takes a while), so a client got a guess per server thread per wait instead of one
+        with _TRIES:
+            wait = throttle.wait_for(client)
+            ok = wait <= 0 and check_password(app, request.form.get("password", ""))
+            if wait <= 0 and not ok:
+                throttle.failed(client)
         if wait > 0:
             seconds = int(wait) + 1
             error = f"too many failed sign-ins: wait {seconds} s and try again"
             status = 429
             headers["Retry-After"] = str(seconds)
-        elif check_password(app, request.form.get("password", "")):
+        elif ok:
             throttle.succeeded(client)
             sessions: Sessions = app.extensions[SESSIONS]
             sessions.revoke(session.get("sid"))
@@ -314,7 +321,6 @@ def login_page() -> Any:
             session["sid"] = sessions.create()
             return redirect(safe_next(request.args.get("next"), url_for("pages.integrations")))
         else:
-            throttle.failed(client)
             error = "wrong password"
             status = 401
     return render_template("login.html", error=error), status, headers
