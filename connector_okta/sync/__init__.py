@@ -18,7 +18,9 @@ Order of a sync (one module per phase; :class:`SyncRun` in :mod:`.run` mixes the
 
 A collection Okta will not serve (403, E0000015, 404) is reported with ``STREAM_STATUS`` and given to the checks
 as ``unavailable``; a feature absent by pipeline is ``not_applicable`` and a collection disabled in the config
-is ``skipped``; neither of the last two makes the sync partial.
+is ``skipped``; neither of the last two makes the sync partial. Completeness is tracked per request series and per
+parent: a read that fails is a gap (named in the collection's reason and handed to the checks), never an empty
+list; a parent is deleted only when its own read answers 404 (:mod:`.reader`, ``docs/internals.md``).
 
 The parts every phase shares, from the bottom up: :mod:`.outcome` (:class:`Outcome`, :class:`SyncStopped`),
 :mod:`.context` (the host's context, settings, the client and engine shapes), :mod:`.base` (the run's state),

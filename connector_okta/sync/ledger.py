@@ -54,7 +54,7 @@ class CollectionLedger(CheckFeed):
             msgs = [] if error_kind == "feature" else [
                 messages.error(kind, message, stream=res.name, request_id=rid, fatal=False)]
             return out, msgs
-        out = Outcome("incomplete", count=count, reason=message, error_kind=kind)
+        out = Outcome("incomplete", count=count, reason=message, error_kind=kind, described=False)
         return out, [messages.error(kind, message, stream=res.name, request_id=rid, fatal=False)]
 
     def stop_if_fatal(self, exc: OktaError) -> None:

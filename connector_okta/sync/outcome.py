@@ -46,7 +46,7 @@ class Outcome:
     gaps: dict[str, Gap] = field(default_factory=dict)
     series_gaps: dict[str, Gap] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)
-    described: bool = True
+    described: bool = True  # False once something no gap names made it incomplete
 
     @property
     def makes_partial(self) -> bool:
@@ -66,22 +66,28 @@ class Outcome:
         return Outcome("incomplete", self.count, reason, error_kind, self.items, self.by_parent, self.parent_of,
                        dict(self.gaps), dict(self.series_gaps), dict(self.deleted), described=False)
 
-    def settle_gaps(self, what: str) -> None:
-        """Mark a complete outcome incomplete when it has gaps, with a reason naming them (``what``: what a gap is
-        missing, e.g. ``"rules of policies"``) and the most telling error kind (one that makes the sync partial
-        first)."""
-        gaps = list(self.series_gaps.values()) + list(self.gaps.values())
+    def settle_gaps(self, name: str, parent_label: str | None = None) -> None:
+        """Mark a complete outcome incomplete when it has gaps, with a reason naming them (``name``: the
+        collection; ``parent_label``: what its parents are, for a sub-collection) and the most telling error kind
+        (one that makes the sync partial first)."""
+        absent = [g for g in self.series_gaps.values() if g.kind == "feature"]
+        if absent and self.status == "complete":  # a series the org does not have (E0000015): nothing is missing
+            self.reason = "not on this org: " + "; ".join(f"{g.subject} ({g.sentence()})" for g in absent)
+        series = [g for g in self.series_gaps.values() if g.kind != "feature"]
+        gaps = series + list(self.gaps.values())
         if not gaps:
             return
         named = "; ".join(f"{g.subject}: {g.sentence()}" for g in gaps[:GAPS_NAMED])
         more = f"; and {len(gaps) - GAPS_NAMED} more" if len(gaps) > GAPS_NAMED else ""
-        label = "series" if not self.gaps else what
-        text = f"could not read the {label} of {len(gaps)}: {named}{more}"
+        if self.gaps:
+            text = f"{name} not read under {len(self.gaps)} {parent_label or 'parent'}(s): {named}{more}"
+        else:
+            text = f"{len(series)} request series of {name} failed: {named}{more}"
         kinds = [g.kind for g in gaps]
         kind = next((k for k in kinds if k in PARTIAL_KINDS), kinds[0])
         if self.status == "complete":
             self.status, self.reason, self.error_kind = "incomplete", text, kind
-        else:
+        else:  # already incomplete for another reason: both are said
             self.reason = f"{self.reason}; {text}" if self.reason else text
             if self.error_kind not in PARTIAL_KINDS and kind in PARTIAL_KINDS:
                 self.error_kind = kind

@@ -63,7 +63,12 @@ class CollectionReader(CollectionLedger):
             raise NotAsked()
         res = reads.res
         if job.parent is not None:
-            yield from self.client.paginate(self.path_of(res, job.parent), reads.series[0])
+            try:
+                yield from self.client.paginate(self.path_of(res, job.parent), reads.series[0])
+            except OktaError as exc:
+                if exc.kind in REFUSALS and reads.refused is None:
+                    reads.refused = exc  # the other workers stop asking now, not when the consumer gets here
+                raise
             return
         for index, params in enumerate(reads.series):
             try:
@@ -136,11 +141,13 @@ class CollectionReader(CollectionLedger):
                 target = outcome
                 if res.mode == "kept" and len(reads.series) > 1:  # kept in series order, whatever the timing
                     target = Outcome("complete", items=reads.series_items.setdefault(payload.index, []))
+                self.unreadable(reads, job, payload.payload)
                 for item in payload.payload or ():
                     yield from self.take(res, item, target, None)
                 if res.mode == "streamed" or res.phase == "stream":
                     yield from self.progress(res.name, outcome.count)
         elif kind == PAGE:
+            self.unreadable(reads, job, payload)
             for item in payload or ():
                 yield from self.take(res, item, outcome, job.parent)
             if res.mode == "streamed":
@@ -151,6 +158,23 @@ class CollectionReader(CollectionLedger):
                 outcome.by_parent.setdefault(job.parent, [])
         elif kind == ERROR:
             yield from self.job_failed(reads, job, payload)
+
+    def unreadable(self, reads: Reads, job: Job, page: Any) -> None:
+        """A page with elements that are not objects: the others are read, but the listing is not complete (its
+        series, or its parent's children, becomes a gap)."""
+        bad = sum(1 for item in page or () if not isinstance(item, dict))
+        if not bad:
+            return
+        res = reads.res
+        what = f"{bad} element(s) of a page are not JSON objects and could not be read"
+        if job.parent is not None:
+            request = f"GET {self.path_of(res, job.parent)}"
+            reads.outcome.gaps.setdefault(job.parent, Gap(reads.subject(job), what, request, "internal"))
+        else:
+            key = reads.series_key(reads.current_series)
+            request = f"GET {res.path}" + (f"?{key}" if key else "")
+            reads.outcome.series_gaps.setdefault(key, Gap(reads.subject(job, reads.current_series), what, request,
+                                                          "internal"))
 
     def job_failed(self, reads: Reads, job: Job, exc: BaseException) -> Iterator[dict[str, Any]]:
         """A job that did not finish: its series or its parent's children become a gap (or its parent is confirmed
@@ -175,8 +199,6 @@ class CollectionReader(CollectionLedger):
             if deleted:
                 return
         outcome.gaps[job.parent] = reads.gap(job, exc, request)
-        if exc.kind in REFUSALS and reads.refused is None:
-            reads.refused = exc
 
     def confirm_deleted(self, reads: Reads, pid: str, request: str) -> Generator[dict[str, Any], None, bool]:
         """Re-read the parent ``pid`` whose children answered 404: deleted (True) only if it answers 404 too."""
@@ -228,8 +250,9 @@ class CollectionReader(CollectionLedger):
                 return (yield from self.refused_outcome(res, reads.series_errors[0][1]))
             for _, exc in reads.series_errors:
                 if exc.kind != "feature":
-                    yield messages.error(exc.kind, str(exc), stream=res.name, request_id=exc.request_id, fatal=False)
-        outcome.settle_gaps(f"{res.name} of {res.parent}s" if res.parent else res.name)
+                    yield messages.error(error_kind(exc.kind), str(exc), stream=res.name,
+                                         request_id=exc.request_id, fatal=False)
+        outcome.settle_gaps(res.name, reads.parent_label if res.parent else None)
         return outcome
 
     def settle_parents(self, reads: Reads) -> Iterator[dict[str, Any]]:
@@ -259,7 +282,7 @@ class CollectionReader(CollectionLedger):
             first = failed[0]
             more = f" ({len(failed) - 1} more {reads.parent_label}s could not be read either)" if len(failed) > 1 \
                 else ""
-            yield messages.error(first.kind or "internal", f"{first.sentence()}{more}", stream=res.name,
+            yield messages.error(error_kind(first.kind), f"{first.sentence()}{more}", stream=res.name,
                                  request_id=first.request_id, fatal=False)
         if reads.budget_reason:
             yield messages.log("WARNING", f"{res.name}: {reads.budget_reason}")
@@ -316,6 +339,12 @@ class CollectionReader(CollectionLedger):
         for message in records:
             if message["record"]["kind"] == "asset":
                 message["record"]["enrichment"] = enrichment
+
+
+def error_kind(kind: str | None) -> str:
+    """The ERROR message kind of a failed read: a 404 under an object that exists (or in a series that should) is
+    no missing feature, and may well pass on a later sync (``transient``)."""
+    return "transient" if kind == "not_found" else kind or "internal"
 
 
 def gaps_of(outcomes: Iterable[Outcome]) -> list[Gap]:

@@ -27,7 +27,7 @@ class WrapUp(RunState):
                 yield messages.stream_status(res.name, "INCOMPLETE", current.count, current.reason, "stopped")
             elif current is None:
                 self.outcomes[res.name] = Outcome("incomplete", reason=f"not read: {stop.message}",
-                                                  error_kind="stopped")
+                                                  error_kind="stopped", described=False)
                 yield messages.stream_status(res.name, "SKIPPED", 0, f"not read: the sync stopped ({stop.message})",
                                              "stopped")
 

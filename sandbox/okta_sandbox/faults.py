@@ -11,6 +11,9 @@ policies fail on every read, the others never), ids separated by ``|`` pick the 
 (``parents=00p1|00p2``).
 
 Spec strings (CLI ``--fault``): ``KIND[:PATH][:k=v,k=v]``, e.g. ``error:/api/v1/users:after=1,count=3,status=503``;
+``query=TEXT`` limits a fault to requests whose query string contains TEXT
+(``status=400:/api/v1/policies:query=type=PROFILE_ENROLLMENT``: one policy type fails).
+
 ``KIND=VALUE`` is short for the kind's main option: ``status=404:/api/v1/policies/*/rules:parents=2``,
 ``malformed=list:/api/v1/org``.
 """
@@ -21,6 +24,7 @@ import fnmatch
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from urllib.parse import unquote_plus
 
 KINDS: dict[str, str] = {
     "error": "answer 5xx (status 500 or 503) with Okta's error body",
@@ -65,6 +69,7 @@ class Fault:
     host: str = "http://evil.example.test"
     parents: str | None = None  # "N" (the first N distinct paths) or "id1|id2": persistent for those only
     shape: str = "text"
+    query: str | None = None  # only requests whose query string contains this (e.g. "type=PROFILE_ENROLLMENT")
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -122,8 +127,8 @@ class Fault:
                 kwargs[key] = value
         return cls(kind=kind.strip(), path=path or "*", **kwargs)  # type: ignore[arg-type]
 
-    def matches(self, path: str) -> bool:
-        return fnmatch.fnmatchcase(path, self.path)
+    def matches(self, path: str, query: str = "") -> bool:
+        return fnmatch.fnmatchcase(path, self.path) and (self.query is None or self.query in unquote_plus(query))
 
     def fires_on(self, n: int) -> bool:
         """Whether the ``n``-th (1-based) matching request triggers this fault."""
@@ -152,12 +157,12 @@ class Faults:
             return items
         return cls([f if isinstance(f, Fault) else Fault.parse(f) for f in items])
 
-    def arm(self, path: str) -> list[Fault]:
+    def arm(self, path: str, query: str = "") -> list[Fault]:
         """Count this request against every matching fault; return the faults that fire on it."""
         active: list[Fault] = []
         with self._lock:
             for i, f in enumerate(self.faults):
-                if not f.matches(path):
+                if not f.matches(path, query):
                     continue
                 self._counts[i] += 1
                 if f.parents is not None:

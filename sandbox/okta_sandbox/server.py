@@ -219,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, sb: Sandbox, method: str, bucket: str) -> None:
         path = self._path
-        active = sb.faults.arm(path)
+        active = sb.faults.arm(path, urlsplit(self.path).query)
         peek = sb.limiter.check(bucket, sb.auth.principal_key(self.headers), consume=False)
 
         # faults that act before Okta would even look at the request (a proxy, a load balancer)

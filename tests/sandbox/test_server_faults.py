@@ -185,6 +185,13 @@ def test_parents_fault_fails_some_parents_persistently(sandbox):
     assert get(sb, f"/api/v1/apps/{apps[0]}/groups").status_code == 200
 
 
+def test_query_fault_fails_one_series_only(sandbox):
+    sb = sandbox(org=small_org(), faults=["status=400:/api/v1/policies:query=type=PASSWORD,count=all"])
+    assert get(sb, "/api/v1/policies?type=PASSWORD").status_code == 400
+    assert get(sb, "/api/v1/policies?type=OKTA_SIGN_ON").status_code == 200
+    assert get(sb, "/api/v1/policies", params={"type": "PASSWORD"}).status_code == 400
+
+
 @pytest.mark.parametrize(("shape", "expect"), [("text", None), ("string", "unexpected"),
                                                 ("object", {"unexpected": "object"}), ("list", ["unexpected"]),
                                                 ("null", None)])
