@@ -16,12 +16,15 @@ from .policyeval import (
     active_policies,
     allow_rule,
     app_policy_id,
+    device_limited,
     first_party_policy,
-    network_zone_limited,
+    gap_evidence,
+    missing_policy_reason,
     policy_by_id,
     policy_ref,
     rule_ref,
-    rules_for,
+    rules_of,
+    zone_restriction,
 )
 from .registry import check
 from .results import dig, org_res, res, result
@@ -71,21 +74,26 @@ def _first_party(ctx: CheckContext, app_name: str, what: str, judge: Callable[[J
     if pol.get("status") != "ACTIVE":
         yield result("unknown", policy_ref(pol), f"The {what} policy is not ACTIVE.", {"status": pol.get("status")})
         return
-    rules, shadowed = rules_for(ctx, pol)
-    if rules is None:
-        yield result("unknown", policy_ref(pol), f"The rules of the {what} policy were not read "
-                     f"({ctx.collection('policy_rules').why()}).", {"policy": pol.get("id")}, [app_ref])
+    rules = rules_of(ctx, pol)
+    if rules.gap is not None:
+        yield result("unknown", policy_ref(pol), f"The rules of the {what} policy are unknown: "
+                     f"{rules.gap.sentence()}.", gap_evidence(rules.gap, policy=pol.get("id")), [app_ref])
         return
-    allow = [r for r in rules if allow_rule(r, "appSignOn")]
+    if not rules.reachable:
+        yield result("unknown", policy_ref(pol), f"No ACTIVE rule was read for the {what} policy; how Okta "
+                     "evaluates it cannot be told.", {"policy": pol.get("id"), "rules": 0}, [app_ref])
+        return
+    shadowed = rules.unreachable
+    allow = [r for r in rules.reachable if allow_rule(r, "appSignOn")]
     if not allow:
-        yield result("pass", policy_ref(pol), f"The {what} policy has no reachable ALLOW rule.",
-                     {"rules": len(rules)}, [app_ref])
+        yield result("pass", policy_ref(pol), f"Every reachable rule of the {what} policy denies access.",
+                     {"rules": len(rules.reachable)}, [app_ref])
         return
     for r in allow:
         status, msg, ev = judge(r)
         ev.update({"policy": pol.get("name"), "rule": r.get("name"), "priority": r.get("priority"),
                    "app": app_name, "unreachable_rules": [s.get("name") for s in shadowed]})
-        yield result(status, rule_ref(r, pol), f"{what}: {msg}", ev, [policy_ref(pol), app_ref])
+        yield rules.confirm(r, result(status, rule_ref(r, pol), f"{what}: {msg}", ev, [policy_ref(pol), app_ref]))
 
 
 _MANUAL: dict[str, str] = {}
@@ -119,24 +127,22 @@ def dashboard_pr(ctx: CheckContext) -> Iterator[dict]:
     yield from _first_party(ctx, DASHBOARD_APP, "Okta Dashboard", _phishing_resistant)
 
 
-def _has_device_condition(rule: Json) -> bool:
-    dev = dig(rule, "conditions.device")
-    return isinstance(dev, dict) and any(v not in (None, False, [], {}) for v in dev.values())
-
-
 def _judge_app_policy(
     ctx: CheckContext, pid: str, judge_policy: Callable[[Json, list[Json]], Verdict]
 ) -> Verdict:
     """The verdict on the authentication policy ``pid`` (``unknown`` when it or its rules cannot be read)."""
     pol = policy_by_id(ctx, pid)
     if pol is None:
-        return "unknown", f"Its policy {pid} is not in the policies collection.", {"policy": pid}
-    rules, _ = rules_for(ctx, pol)
-    if rules is None:
-        return "unknown", f"The rules of its policy {pol.get('name')!r} were not read.", {"policy": pid}
+        return "unknown", f"{missing_policy_reason(ctx, pid)}.", {"policy": pid}
     if pol.get("status") != "ACTIVE":
         return "unknown", f"Its policy {pol.get('name')!r} is not ACTIVE.", {"policy": pid}
-    st, msg, ev = judge_policy(pol, [r for r in rules if allow_rule(r, "appSignOn")])
+    rules = rules_of(ctx, pol)
+    if rules.gap is not None:
+        return ("unknown", f"The rules of its policy {pol.get('name')!r} are unknown: {rules.gap.sentence()}.",
+                gap_evidence(rules.gap, policy=pid))
+    if not rules.reachable:
+        return "unknown", f"No ACTIVE rule was read for its policy {pol.get('name')!r}.", {"policy": pid}
+    st, msg, ev = judge_policy(pol, [r for r in rules.reachable if allow_rule(r, "appSignOn")])
     return st, msg, {**ev, "policy": pol.get("name"), "policy_id": pid}
 
 
@@ -162,16 +168,35 @@ def _per_app(ctx: CheckContext, judge_policy: Callable[[Json, list[Json]], Verdi
                      [{"type": "policy", "uid": pid, "name": str(ev.get("policy", ""))}])
 
 
+def _verdict(bad: list, undecided: list, bad_msg: str, undecided_msg: str, ok_msg: str, ev: dict) -> Verdict:
+    if bad:
+        return "fail", bad_msg, ev
+    if undecided:
+        return "unknown", undecided_msg, ev
+    return "pass", ok_msg, ev
+
+
 @check("okta-app-policy-1fa-anywhere")
 def app_1fa_anywhere(ctx: CheckContext) -> Iterator[dict]:
-    def judge(pol: Json, allow: list[Json]) -> tuple[str, str, dict]:
-        bad = [r.get("name") for r in allow
-               if dig(r, "actions.appSignOn.verificationMethod.factorMode") == "1FA"
-               and not network_zone_limited(r) and not _has_device_condition(r)]
-        ev = {"one_factor_anywhere_rules": bad}
-        if bad:
-            return "fail", f"rule {bad[0]!r} of its policy allows one factor from any network and device.", ev
-        return "pass", "its policy requires two factors or limits one-factor access by zone or device.", ev
+    def judge(pol: Json, allow: list[Json]) -> Verdict:
+        bad, undecided = [], []
+        for r in allow:
+            mode = dig(r, "actions.appSignOn.verificationMethod.factorMode")
+            if mode == "2FA" or device_limited(r):
+                continue
+            limited, why = zone_restriction(ctx, dig(r, "conditions.network"))
+            if limited is True:
+                continue
+            if mode == "1FA" and limited is False:
+                bad.append(r.get("name"))
+            else:  # a factor mode it does not state, or a zone limit it cannot confirm
+                undecided.append({"rule": r.get("name"), "factorMode": mode, "network": why})
+        ev = {"one_factor_anywhere_rules": bad, "undecided_rules": undecided}
+        return _verdict(bad, undecided,
+                        f"rule {bad[0]!r} of its policy allows one factor from any network and device." if bad else "",
+                        f"whether rule {undecided[0]['rule']!r} of its policy allows one factor from anywhere cannot "
+                        "be told (it states no factorMode, or its zones cannot be resolved)." if undecided else "",
+                        "its policy requires two factors or limits one-factor access by zone or device.", ev)
 
     yield from _per_app(ctx, judge)
 
@@ -183,12 +208,20 @@ def app_zones(ctx: CheckContext) -> Iterator[dict]:
                      "authentication policies. " + _manual_text(ctx.check_id), {"pipeline": ctx.org.pipeline})
         return
 
-    def judge(pol: Json, allow: list[Json]) -> tuple[str, str, dict]:
-        open_rules = [r.get("name") for r in allow if not network_zone_limited(r)]
-        ev = {"rules_without_zone": open_rules, "allow_rules": len(allow)}
-        if open_rules:
-            return "fail", f"ALLOW rule {open_rules[0]!r} of its policy applies from any network.", ev
-        return "pass", "every reachable ALLOW rule of its policy is limited by network zone.", ev
+    def judge(pol: Json, allow: list[Json]) -> Verdict:
+        open_rules, undecided = [], []
+        for r in allow:
+            limited, why = zone_restriction(ctx, dig(r, "conditions.network"))
+            if limited is False:
+                open_rules.append(r.get("name"))
+            elif limited is None:
+                undecided.append({"rule": r.get("name"), "network": why})
+        ev = {"rules_without_zone": open_rules, "undecided_rules": undecided, "allow_rules": len(allow)}
+        return _verdict(open_rules, undecided,
+                        f"ALLOW rule {open_rules[0]!r} of its policy applies from any network." if open_rules else "",
+                        f"whether ALLOW rule {undecided[0]['rule']!r} is limited by zone cannot be told: "
+                        f"{undecided[0]['network']}." if undecided else "",
+                        "every reachable ALLOW rule of its policy is limited by network zone.", ev)
 
     yield from _per_app(ctx, judge)
 
@@ -196,25 +229,32 @@ def app_zones(ctx: CheckContext) -> Iterator[dict]:
 @check("okta-access-policy-context")
 def access_context(ctx: CheckContext) -> Iterator[dict]:
     used: list[dict] = []
+    unread: list[str] = []
     for ptype in ("OKTA_SIGN_ON", "ACCESS_POLICY"):
         for pol in active_policies(ctx, ptype):
-            rules, _ = rules_for(ctx, pol)
-            for r in rules or []:
+            rules = rules_of(ctx, pol)
+            if rules.gap is not None:
+                unread.append(str(pol.get("name")))
+                continue
+            for r in rules.reachable:
                 c = r.get("conditions") or {}
                 kinds = []
                 if dig(c, "riskScore.level", "ANY") != "ANY":
                     kinds.append("riskScore")
                 if dig(c, "risk.behaviors"):
                     kinds.append("behaviors")
-                if _has_device_condition(r):
+                if device_limited(r):
                     kinds.append("device")
-                if network_zone_limited(r):
+                if zone_restriction(ctx, dig(r, "conditions.network"))[0] is True:
                     kinds.append("network")
                 if kinds:
                     used.append({"policy": pol.get("name"), "rule": r.get("name"), "conditions": kinds})
-    ev = {"context_rules": used[:20], "count": len(used)}
+    ev = {"context_rules": used[:20], "count": len(used), "policies_with_unread_rules": unread}
     if used:
         yield result("pass", org_res(ctx), f"{len(used)} ACTIVE rules use risk, device or network context.", ev)
+    elif unread:
+        yield result("unknown", org_res(ctx), "No rule read uses risk, device or network context, but the rules of "
+                     f"{len(unread)} policies are unknown.", ev)
     else:
         yield result("warning", org_res(ctx), "No ACTIVE sign-in rule uses risk, device, behavior or network context.",
                      ev, absence=True)

@@ -18,7 +18,8 @@ def admin_ids(ctx: CheckContext) -> list[str]:
 
 
 def roles_of(ctx: CheckContext, uid: str) -> list[Json] | None:
-    return ctx.collection("user_roles").by_parent.get(uid)
+    """The roles read for admin ``uid``; None when they were not read (never taken as none)."""
+    return ctx.collection("user_roles").children(uid)
 
 
 def role_types(roles: list[Json]) -> list[str]:
@@ -218,14 +219,22 @@ class AdminPasswordAge(_AdminStream):
 
 @stream_check("okta-admin-group-size", stream="group_members")
 class AdminGroupSize:
+    """Groups holding an admin role (``group_roles``, read per group within the fan-out budget) and their member
+    counts (``group_members``, streamed per group). A group whose roles or whose members were not read is never
+    counted as small: it is unknown, and so is the claim that no group holds an admin role."""
+
     def __init__(self) -> None:
         self.groups: dict[str, list[str]] | None = None
         self.counts: dict[str, int] = {}
 
     def _admin_groups(self, ctx: CheckContext) -> dict[str, list[str]]:
         if self.groups is None:
-            by = ctx.collection("group_roles").by_parent
-            self.groups = {gid: role_types(roles) for gid, roles in by.items() if role_types(roles)}
+            roles = ctx.collection("group_roles")
+            self.groups = {}
+            for gid in roles.by_parent:
+                kids = roles.children(gid)
+                if kids is not None and role_types(kids):
+                    self.groups[gid] = role_types(kids)
         return self.groups
 
     def visit(self, item: Json, ctx: CheckContext) -> Iterator[dict]:
@@ -237,20 +246,39 @@ class AdminGroupSize:
     def finish(self, ctx: CheckContext) -> Iterator[dict]:
         limit = ctx.t("max_members")
         groups = self._admin_groups(ctx)
+        roles, members = ctx.collection("group_roles"), ctx.collection("group_members")
         names = {str(g.get("id")): str((g.get("profile") or {}).get("name", "")) for g in
                  ctx.collection("groups").items}
+        roles_unread = sorted(roles.gaps)
+        all_groups = ctx.collection("groups")
         if not groups:
-            yield result("pass", org_res(ctx), "No group holds an admin role.", {"admin_groups": 0})
+            if roles_unread or not roles.readable or not all_groups.complete:
+                why = roles.why() if roles.status != "complete" else all_groups.why()
+                yield result("unknown", org_res(ctx), f"No group read holds an admin role, but not every group's "
+                             f"roles were read ({why}).",
+                             {"admin_groups": 0, "groups_roles_not_read": roles_unread[:20]})
+            else:
+                yield result("pass", org_res(ctx), "No group holds an admin role.", {"admin_groups": 0})
             return
-        for gid, roles in groups.items():
+        for gid, types in groups.items():
             n = self.counts.get(gid, 0)
             ref = {"type": "group", "uid": gid, "name": names.get(gid, gid)}
-            ev = {"members": n, "roles": roles, "threshold": limit}
+            ev = {"members": n, "roles": types, "threshold": limit}
             if n > limit:
-                yield result("warning", ref, f"Group with admin roles {', '.join(roles)} has {n} members "
+                yield result("warning", ref, f"Group with admin roles {', '.join(types)} has {n} members "
                              f"(more than {limit}).", ev)
+            elif gid in members.gaps or not members.readable:
+                gap = members.gap(gid)
+                yield result("unknown", ref, f"The members of group {names.get(gid, gid)!r}, which holds admin roles "
+                             f"{', '.join(types)}, were not all read: {gap.sentence()}.",
+                             {**ev, "unread": gap.evidence()})
             else:
                 yield result("pass", ref, f"Group with admin roles has {n} members (at most {limit}).", ev)
+        if roles_unread or not all_groups.complete:
+            why = roles.gap(roles_unread[0]).sentence() if roles_unread else all_groups.why()
+            yield result("unknown", org_res(ctx), f"The roles of some groups were not read, so groups holding admin "
+                         f"roles may be missing: {why}.",
+                         {"groups_roles_not_read": roles_unread[:20], "count": len(roles_unread)})
 
 
 @check("okta-support-access")

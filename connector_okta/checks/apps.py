@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from .context import CheckContext, Json
+from .context import CheckContext, Gap, Json
 from .registry import check
 from .results import dig, org_res, res, result
 
@@ -89,18 +89,31 @@ def inactive_apps(ctx: CheckContext) -> Iterator[dict]:
         yield result("pass", org_res(ctx), "No inactive apps.", {"apps": len(apps)})
 
 
-def _as_rules(ctx: CheckContext) -> Iterator[tuple[Json, Json, Json]]:
-    pols_by = ctx.collection("authorization_server_policies").by_parent
-    rules_by = ctx.collection("authorization_server_policy_rules").by_parent
+def _as_rules(ctx: CheckContext) -> Iterator[tuple[Json, Json, Json | None, Gap | None]]:
+    """``(server, policy, rule, None)`` for every ACTIVE rule of every ACTIVE policy of every ACTIVE authorization
+    server; ``(server, policy_or_server, None, gap)`` where the policies of a server or the rules of a policy are
+    unknown (their read failed)."""
+    pols = ctx.collection("authorization_server_policies")
+    rules = ctx.collection("authorization_server_policy_rules")
     for srv in ctx.collection("authorization_servers").items:
         if srv.get("status") != "ACTIVE":
             continue
-        for pol in pols_by.get(str(srv.get("id")), []):
+        sid = str(srv.get("id"))
+        policies = pols.children(sid)
+        if policies is None:
+            yield srv, srv, None, pols.gap(sid)
+            continue
+        for pol in policies:
             if pol.get("status") != "ACTIVE":
                 continue
-            for rule in rules_by.get(str(pol.get("id")), []):
-                if rule.get("status") == "ACTIVE":
-                    yield srv, pol, rule
+            pid = str(pol.get("id"))
+            kids = rules.children(pid)
+            if kids is None:
+                yield srv, pol, None, rules.gap(pid)
+                continue
+            for rule in kids:
+                if rule.get("status") != "INACTIVE":
+                    yield srv, pol, rule, None
 
 
 def _as_ref(rule: Json, pol: Json) -> dict:
@@ -108,29 +121,51 @@ def _as_ref(rule: Json, pol: Json) -> dict:
             "parent_uid": str(pol.get("id"))}
 
 
+def _as_unread(srv: Json, obj: Json, gap: Gap) -> dict:
+    kind = "authorization_server" if obj is srv else "authorization_server_policy"
+    what = "policies of authorization server" if obj is srv else "rules of authorization server policy"
+    ref = {"type": kind, "uid": str(obj.get("id")), "name": str(obj.get("name"))}
+    if obj is not srv:
+        ref["parent_uid"] = str(srv.get("id"))
+    return result("unknown", ref, f"The {what} {obj.get('name')!r} are unknown: {gap.sentence()}.",
+                  {"unread": gap.evidence(), "authorization_server": srv.get("name")})
+
+
 @check("okta-authz-server-insecure-grants")
 def as_grants(ctx: CheckContext) -> Iterator[dict]:
-    any_rule = False
-    for srv, pol, rule in _as_rules(ctx):
+    any_rule = unread = False
+    for srv, pol, rule, gap in _as_rules(ctx):
+        if rule is None:
+            unread = True
+            yield _as_unread(srv, pol, gap)
+            continue
         any_rule = True
-        grants = dig(rule, "conditions.grantTypes.include") or []
-        bad = [g for g in grants if g in INSECURE_GRANTS]
+        grants = dig(rule, "conditions.grantTypes.include")
         ev = {"grantTypes": grants, "authorization_server": srv.get("name"), "policy": pol.get("name")}
         rel = [res("authorization_server", srv)]
+        if not isinstance(grants, list):
+            yield result("unknown", _as_ref(rule, pol), f"Access rule {rule.get('name')!r} states no grant types "
+                         "(conditions.grantTypes.include).", ev, rel)
+            continue
+        bad = [g for g in grants if g in INSECURE_GRANTS]
         if bad:
             yield result("fail", _as_ref(rule, pol), f"Access rule {rule.get('name')!r} of {srv.get('name')!r} "
                          f"allows the {', '.join(bad)} grant.", ev, rel)
         else:
             yield result("pass", _as_ref(rule, pol), "The access rule allows no implicit or password grant.", ev, rel)
-    if not any_rule:
+    if not any_rule and not unread:
         yield result("pass", org_res(ctx), "No ACTIVE authorization server access rule.", {"rules": 0})
 
 
 @check("okta-authz-server-token-lifetime")
 def as_lifetime(ctx: CheckContext) -> Iterator[dict]:
     max_at, max_rt = ctx.t("max_access_token_minutes"), ctx.t("max_refresh_token_minutes")
-    any_rule = False
-    for srv, pol, rule in _as_rules(ctx):
+    any_rule = unread = False
+    for srv, pol, rule, gap in _as_rules(ctx):
+        if rule is None:
+            unread = True
+            yield _as_unread(srv, pol, gap)
+            continue
         any_rule = True
         at = dig(rule, "actions.token.accessTokenLifetimeMinutes")
         rt = dig(rule, "actions.token.refreshTokenLifetimeMinutes")
@@ -144,11 +179,11 @@ def as_lifetime(ctx: CheckContext) -> Iterator[dict]:
             problems.append("refresh tokens never expire" if rt == 0 else f"refresh tokens live {rt} minutes")
         if problems:
             yield result("warning", _as_ref(rule, pol), f"Rule {rule.get('name')!r}: {'; '.join(problems)}.", ev, rel)
-        elif not isinstance(at, int):
-            yield result("unknown", _as_ref(rule, pol), "The rule states no token lifetimes.", ev, rel)
+        elif not isinstance(at, int) or not isinstance(rt, int):
+            yield result("unknown", _as_ref(rule, pol), "The rule does not state both token lifetimes.", ev, rel)
         else:
             yield result("pass", _as_ref(rule, pol), "Token lifetimes are bounded.", ev, rel)
-    if not any_rule:
+    if not any_rule and not unread:
         yield result("pass", org_res(ctx), "No ACTIVE authorization server access rule.", {"rules": 0})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .context import CheckContext, Json
-from .policyeval import active_policies, policy_ref
+from .policyeval import active_policies, no_policy_reason, policy_ref
 from .registry import check
 from .results import dig, org_res, res, result, unknown_collection
 
@@ -185,7 +185,8 @@ def _per_enroll_policy(
     authenticators; ``unknown`` when there is no such policy, or for a policy that lists none."""
     pols = active_policies(ctx, "MFA_ENROLL")
     if not pols:
-        yield result("unknown", org_res(ctx), "No ACTIVE enrollment policy (MFA_ENROLL) was found.", {})
+        yield result("unknown", org_res(ctx), "No ACTIVE enrollment policy (MFA_ENROLL) was found; "
+                     f"{no_policy_reason(ctx, 'MFA_ENROLL')}.", {})
         return
     for p in pols:
         en = _enrollment(p)
@@ -203,12 +204,16 @@ def enrollment_weak(ctx: CheckContext) -> Iterator[dict]:
     def judge(p: Json, en: dict[str, str | None], ev: dict) -> dict:
         required = [k for k, v in en.items() if k in weak and v == "REQUIRED"]
         optional = [k for k, v in en.items() if k in weak and v == "OPTIONAL"]
+        unstated = [k for k, v in en.items() if k in weak and v not in ("REQUIRED", "OPTIONAL", "NOT_ALLOWED")]
         if required:
             return result("fail", policy_ref(p), f"Enrollment policy {p.get('name')!r} requires weak authenticators: "
                           f"{', '.join(required)}.", ev)
         if optional:
             return result("warning", policy_ref(p), f"Enrollment policy {p.get('name')!r} offers weak authenticators: "
                           f"{', '.join(optional)}.", ev)
+        if unstated:
+            return result("unknown", policy_ref(p), f"Enrollment policy {p.get('name')!r} lists weak authenticators "
+                          f"without stating enroll.self: {', '.join(unstated)}.", ev)
         return result("pass", policy_ref(p), "No weak authenticator is enrolled by this policy.", ev)
 
     yield from _per_enroll_policy(ctx, judge)

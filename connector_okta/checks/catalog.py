@@ -18,6 +18,7 @@ REQUIRED_KEYS = ("id", "title", "severity", "area", "rationale", "remediation", 
 # collections the sync engine streams (visit()) instead of keeping, and the one checks fetch themselves
 STREAMED = frozenset({"users", "group_members", "app_users", "devices"})
 FANOUT_ONLY = frozenset({"user_factors"})
+POLICY_TYPES = ("OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "ACCESS_POLICY", "PROFILE_ENROLLMENT", "IDP_DISCOVERY")
 
 
 class CatalogError(ValueError):
@@ -76,6 +77,15 @@ def validate(checks: list[dict[str, Any]]) -> list[str]:
         for prof, values in (c.get("thresholds") or {}).items():
             if prof not in PROFILES or not isinstance(values, dict):
                 problems.append(f"{cid}: bad thresholds for {prof}")
+        read = set(c.get("collections", [])) | set(c.get("optional_collections", []))
+        if not set(c.get("gaps_reported", [])) <= read:
+            problems.append(f"{cid}: gaps_reported names collections the check does not read")
+        if c.get("policy_types") and ("policies" not in read or not set(c["policy_types"]) <= set(POLICY_TYPES)):
+            problems.append(f"{cid}: bad policy_types {c.get('policy_types')}")
+        if bool(c.get("fanout")) != bool(c.get("fanout_reads")):
+            problems.append(f"{cid}: a fan-out check names its per-object reads (fanout_reads), and only it")
+        if "caveat" in c and not (isinstance(c["caveat"], str) and c["caveat"]):
+            problems.append(f"{cid}: caveat must be a sentence")
     return problems
 
 

@@ -43,9 +43,12 @@ class Gap:
 
     def sentence(self) -> str:
         """``"GET /api/v1/policies/00p1/rules failed: not found (E0000007) ..."`` (for messages)."""
-        if self.request and self.request not in self.reason:
-            return f"{self.request} failed: {self.reason}"
-        return self.reason
+        text = self.reason
+        if self.status is not None and str(self.status) not in text:
+            text = f"{text} (HTTP {self.status})"
+        if self.request and self.request not in text:
+            return f"{self.request} failed: {text}"
+        return text
 
     def evidence(self) -> dict[str, Any]:
         """What a result's evidence says of the gap: the read, its status, the request id, why."""
@@ -83,7 +86,9 @@ class Collection:
     gaps: dict[str, Gap] = field(default_factory=dict)
     series_gaps: dict[str, Gap] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)
-    described: bool = True
+    # set by the sync when an incomplete collection's gaps name everything missing; a collection built without
+    # saying so is not trusted per parent
+    described: bool = False
 
     @property
     def readable(self) -> bool:
@@ -108,13 +113,15 @@ class Collection:
                    "parents this sync read it under)")
 
     def series_gap(self, key: str) -> Gap | None:
-        """Why the series ``key`` (``"type=PASSWORD"``) is not complete; None when it is. A collection that cannot
+        """Why the series ``key`` (``"type=PASSWORD"``) was not read; None when it was. A series the org does not
+        have (kind ``feature``) leaves the collection complete but is still a gap here. A collection that cannot
         be trusted per series (not readable) has every series missing."""
-        if self.status == "complete":
-            return None
+        found = self.series_gaps.get(key) or self.series_gaps.get("")
+        if found is not None or self.status == "complete":
+            return found
         if not self.readable:
             return Gap(key or self.name, self.why(), kind=self.error_kind)
-        return self.series_gaps.get(key) or self.series_gaps.get("")
+        return None
 
     @property
     def feature_missing(self) -> bool:

@@ -11,7 +11,16 @@ Usage by the sync engine::
 
 Guarantees: an exception inside one check becomes an ``unknown`` result with the reason; a check whose
 collections are unavailable/skipped/not applicable yields one ``unknown`` (never ``pass``); when a collection is
-only ``incomplete`` the check runs but every ``pass`` it yields becomes ``unknown``.
+only ``incomplete`` the check runs but every ``pass`` it yields becomes ``unknown`` (and every verdict resting on
+something not being found, ``absence``), unless the catalog says the check judges that collection's gaps itself:
+
+- ``gaps_reported``: collections read per parent whose gaps the check reports object by object (the rules of a
+  policy it could not read make that policy ``unknown``; the other policies are judged on what was read);
+- ``policy_types``: the policy types (request series of ``policies``) the check reads; a series that failed for
+  another type does not touch it, one that failed for its own does.
+
+Either holds only while the collection is ``described`` (its gaps name everything missing). A ``pass`` of a check
+with a ``caveat`` (an organisational condition the API cannot show) carries it in its message and evidence.
 """
 
 from __future__ import annotations
@@ -70,7 +79,7 @@ class CheckEngine:
 
     # ------------------------------------------------------------------ configuration
     def _apply_overrides(self, meta: dict) -> dict:
-        m = copy.deepcopy(meta)
+        m = meta  # load_catalog() hands out copies
         ov = self.overrides.get(m["id"]) or {}
         if "severity" in ov:
             m["severity"] = ov["severity"]
@@ -134,6 +143,10 @@ class CheckEngine:
             out["status"] = "unknown"
             out["message"] = f"Not confirmed: {downgrade}. Judged on partial data: {out['message']}"
             out["evidence"]["partial_data"] = downgrade
+        caveat = (self._meta.get(cid) or {}).get("caveat")
+        if caveat and out["status"] == "pass":
+            out["message"] = f"{out['message']} Caveat: {caveat}"
+            out["evidence"]["caveat"] = caveat
         out["evidence"].setdefault("profile", self.profile)
         return out
 
@@ -173,7 +186,7 @@ class CheckEngine:
                 status = coll.status if coll else ("complete" if self._visited.get(name) else None)
                 if status is None:
                     partial.append(f"the {name} stream was not read")
-                elif status != "complete":
+                elif status != "complete" and not (coll is not None and self._judges_gaps(m, name, coll)):
                     partial.append(Collection(name, status, coll.reason if coll else None).why())
                 continue
             if coll is None:
@@ -189,9 +202,21 @@ class CheckEngine:
                 return self._finalize(cid, result(
                     "unknown", org_res(self.ctx), f"Cannot evaluate: {coll.why()}.",
                     {"collection": name, "collection_status": coll.status, "reason": coll.reason})), None
-            if coll.status == "incomplete":
+            if coll.status == "incomplete" and not self._judges_gaps(m, name, coll):
                 partial.append(coll.why())
         return None, ("; ".join(partial) or None)
+
+    @staticmethod
+    def _judges_gaps(m: dict, name: str, coll: Collection) -> bool:
+        """Whether the check judges this incomplete collection's gaps itself (see the module docs)."""
+        if coll.status != "incomplete" or not coll.described:
+            return False
+        if name in m.get("gaps_reported", ()):
+            return True
+        types = m.get("policy_types") or ()
+        if name == "policies" and types and not coll.gaps:
+            return all(coll.series_gap(f"type={t}") is None for t in types)
+        return False
 
     def _run(self, cid: str, produce: Iterable[dict] | None, downgrade: str | None) -> Iterator[dict]:
         self.ctx.check_id = cid

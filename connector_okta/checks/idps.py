@@ -44,8 +44,15 @@ def trust_claims(ctx: CheckContext) -> Iterator[dict]:
         ev = {"trustClaims": tc, "mapAMRClaims": amr}
         if tc is True or amr is True:
             yield result("warning", res("idp", i), f"Okta trusts the MFA claims of IdP {i.get('name')!r}.", ev)
+            continue
+        # absent trustClaims: the spec documents its default, false (IdentityProviderPolicy.trustClaims). The spec
+        # documents no default for mapAMRClaims (an Identity Engine feature): absent there, it cannot be told
+        if tc not in (False, None) or amr not in (False, None) or (amr is None and ctx.org.pipeline != "v1"):
+            yield result("unknown", res("idp", i), f"IdP {i.get('name')!r} does not state mapAMRClaims (or states "
+                         "an unknown value), and Okta documents no default for it.", ev)
         else:
-            yield result("pass", res("idp", i), "The IdP's authentication claims are not trusted.", ev)
+            yield result("pass", res("idp", i), "The IdP's authentication claims are not trusted"
+                         + (" (trustClaims absent: Okta's documented default is false)." if tc is None else "."), ev)
 
 
 @check("okta-idp-jit-provisioning")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .context import CheckContext, Json
-from .policyeval import active_policies, policy_ref, rules_for
+from .policyeval import active_policies, gap_evidence, no_policy_reason, policy_ref, rules_of
 from .registry import check
 from .results import dig, org_res, result
 
@@ -17,8 +17,8 @@ CLASSIC_WEAK_RECOVERY = {"okta_sms", "okta_call", "okta_email"}
 def _per_policy(ctx: CheckContext, judge: Callable[[Json], dict]) -> Iterator[dict]:
     pols = active_policies(ctx, "PASSWORD")
     if not pols:
-        yield result("unknown", org_res(ctx), "No ACTIVE password policy was found; every org has a default one, so "
-                     "the policies were not fully visible to this token.", {"policies": 0})
+        yield result("unknown", org_res(ctx), "No ACTIVE password policy was found (every org has a default one); "
+                     f"{no_policy_reason(ctx, 'PASSWORD')}.", {"policies": 0})
         return
     for p in pols:
         yield judge(p)
@@ -166,39 +166,51 @@ def _classic_recovery(p: Json) -> dict[str, str]:
     return {k: (v or {}).get("status") for k, v in factors.items() if isinstance(v, dict)}
 
 
-def _weak_reset_rules(ctx: CheckContext, p: Json) -> tuple[list[dict] | None, list[dict]]:
-    """(weak rules, all judged ALLOW rules); None when rules were not read."""
-    rules, _ = rules_for(ctx, p)
-    if rules is None:
-        return None, []
-    weak, judged = [], []
+def _unread(p: Json, gap) -> dict:
+    return result("unknown", policy_ref(p), f"The rules of policy {p.get('name')!r} are unknown: {gap.sentence()}.",
+                  gap_evidence(gap, policy=p.get("id")))
+
+
+def _weak_reset_rules(rules: list[Json]) -> tuple[list[dict], list[dict], list[dict]]:
+    """(weak rules, rules that cannot be judged, every judged rule that allows a reset)."""
+    weak, undecided, judged = [], [], []
     for r in rules:
-        sspr = dig(r, "actions.selfServicePasswordReset") or {}
-        if sspr.get("access") != "ALLOW":
+        sspr = dig(r, "actions.selfServicePasswordReset")
+        access = sspr.get("access") if isinstance(sspr, dict) else None
+        if access == "DENY":
+            continue
+        if access != "ALLOW":  # no reset action stated: whether the rule allows a reset cannot be told
+            undecided.append({"rule": r.get("name"), "selfServicePasswordReset": sspr})
             continue
         methods = [str(m).lower() for m in (dig(sspr, "requirement.primary.methods") or [])]
         step = dig(sspr, "requirement.stepUp.required")
-        info = {"rule": r.get("name"), "methods": methods, "stepUp": step,
-                "accessControl": dig(sspr, "requirement.accessControl")}
+        control = dig(sspr, "requirement.accessControl")
+        info = {"rule": r.get("name"), "methods": methods, "stepUp": step, "accessControl": control}
         judged.append(info)
-        if dig(sspr, "requirement.accessControl") == "AUTH_POLICY":
+        if control == "AUTH_POLICY":
             continue  # deferred to the Okta account management policy
-        if methods and set(methods) <= WEAK_RESET_METHODS and step is not True:
+        if not methods:
+            undecided.append(info)
+        elif set(methods) <= WEAK_RESET_METHODS and step is not True:
             weak.append(info)
-    return weak, judged
+    return weak, undecided, judged
 
 
 @check("okta-password-recovery-weak")
 def recovery_weak(ctx: CheckContext) -> Iterator[dict]:
     def judge(p: Json) -> dict:
         if ctx.org.is_oie:
-            weak, judged = _weak_reset_rules(ctx, p)
-            if weak is None:
-                return result("unknown", policy_ref(p), f"The rules of policy {p.get('name')!r} were not read.", {})
-            ev = {"reset_rules": judged, "weak_methods": sorted(WEAK_RESET_METHODS)}
+            rules = rules_of(ctx, p)
+            if rules.gap is not None:
+                return _unread(p, rules.gap)
+            weak, undecided, judged = _weak_reset_rules(rules.reachable)
+            ev = {"reset_rules": judged, "undecided_rules": undecided, "weak_methods": sorted(WEAK_RESET_METHODS)}
             if weak:
                 return result("fail", policy_ref(p), f"Password reset in policy {p.get('name')!r} needs only "
                               f"{', '.join(weak[0]['methods'])} with no additional verification.", ev)
+            if undecided or not rules.reachable:
+                return result("unknown", policy_ref(p), f"Policy {p.get('name')!r} has rules whose reset methods "
+                              "are not stated (or no ACTIVE rule).", ev)
             return result("pass", policy_ref(p), "Self-service reset needs a strong method or a step-up.", ev)
         rec = _classic_recovery(p)
         ev = {"recovery_factors": rec}
@@ -222,9 +234,10 @@ def recovery_question(ctx: CheckContext) -> Iterator[dict]:
         if status == "ACTIVE":
             return result("warning", policy_ref(p), f"Policy {p.get('name')!r} allows a security question for "
                           "password recovery.", ev)
-        if rec or dig(p, "settings.password") is not None:
+        if status == "INACTIVE":
             return result("pass", policy_ref(p), "Security questions are not a recovery factor.", ev)
-        return result("unknown", policy_ref(p), "The policy states neither recovery nor password settings.", ev)
+        return result("unknown", policy_ref(p), "The policy does not state the recovery_question factor "
+                      "(settings.recovery.factors).", ev)
 
     yield from _per_policy(ctx, judge)
 
@@ -232,12 +245,16 @@ def recovery_question(ctx: CheckContext) -> Iterator[dict]:
 @check("okta-password-self-service-unlock")
 def self_service_unlock(ctx: CheckContext) -> Iterator[dict]:
     def judge(p: Json) -> dict:
-        rules, _ = rules_for(ctx, p)
-        if rules is None:
-            return result("unknown", policy_ref(p), f"The rules of policy {p.get('name')!r} were not read.", {})
-        risky = []
-        for r in rules:
-            if dig(r, "actions.selfServiceUnlock.access") != "ALLOW":
+        rules = rules_of(ctx, p)
+        if rules.gap is not None:
+            return _unread(p, rules.gap)
+        risky, undecided = [], []
+        for r in rules.reachable:
+            unlock = dig(r, "actions.selfServiceUnlock.access")
+            if unlock == "DENY":
+                continue
+            if unlock != "ALLOW":
+                undecided.append({"rule": r.get("name"), "selfServiceUnlock": unlock})
                 continue
             if ctx.org.is_oie:
                 methods = [str(m).lower() for m in
@@ -248,10 +265,13 @@ def self_service_unlock(ctx: CheckContext) -> Iterator[dict]:
                 weak = set(methods) <= CLASSIC_WEAK_RECOVERY
             if weak:
                 risky.append({"rule": r.get("name"), "methods": methods})
-        ev = {"unlock_rules": risky}
+        ev = {"unlock_rules": risky, "undecided_rules": undecided}
         if risky:
             return result("warning", policy_ref(p), f"Self-service unlock in rule {risky[0]['rule']!r} needs only "
                           f"{', '.join(risky[0]['methods']) or 'weak methods'}.", ev)
+        if undecided or not rules.reachable:
+            return result("unknown", policy_ref(p), f"Policy {p.get('name')!r} has rules that do not state whether "
+                          "self-service unlock is allowed (or no ACTIVE rule).", ev)
         return result("pass", policy_ref(p), "Self-service unlock is off or needs a strong method.", ev)
 
     yield from _per_policy(ctx, judge)

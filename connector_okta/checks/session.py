@@ -4,42 +4,63 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from .context import CheckContext, Json
-from .policyeval import active_policies, allow_rule, network_zone_limited, policy_ref, rule_ref, rules_for
+from .context import CheckContext, Gap, Json
+from .policyeval import (
+    active_policies,
+    allow_rule,
+    gap_evidence,
+    no_policy_reason,
+    policy_ref,
+    rule_ref,
+    rules_of,
+    zone_restriction,
+)
 from .registry import check
 from .results import dig, org_res, result, unknown_collection
 
 
-def _no_policy(ctx: CheckContext) -> dict:
-    return result("unknown", org_res(ctx), "No ACTIVE global session policy (OKTA_SIGN_ON) was found; every org has "
-                  "one, so the policies were not fully visible to this token.", {"policies": 0})
+def _no_policy(ctx: CheckContext, ptype: str = "OKTA_SIGN_ON") -> dict:
+    return result("unknown", org_res(ctx), f"No ACTIVE global session policy ({ptype}) was found; "
+                  f"{no_policy_reason(ctx, ptype)}.", {"policies": 0})
 
 
-def _rules_unread(ctx: CheckContext, pol: Json) -> dict:
-    return result("unknown", policy_ref(pol), f"The rules of policy {pol.get('name')!r} were not read "
-                  f"({ctx.collection('policy_rules').why()}).", {"policy": pol.get("id")})
+def rules_unread(pol: Json, gap: Gap, what: str = "") -> dict:
+    """``unknown`` for a policy whose rules are not known: which read failed, its status, its request id."""
+    return result("unknown", policy_ref(pol), f"The rules of {what or 'policy'} {pol.get('name')!r} are unknown: "
+                  f"{gap.sentence()}.", gap_evidence(gap, policy=pol.get("id")))
+
+
+def no_active_rule(pol: Json, what: str = "policy") -> dict:
+    return result("unknown", policy_ref(pol), f"No ACTIVE rule was read for {what} {pol.get('name')!r}; how Okta "
+                  "evaluates it cannot be told.", {"policy": pol.get("id"), "rules": 0})
 
 
 def _per_rule(
     ctx: CheckContext, judge: Callable[[Json, Json], dict], ptype: str = "OKTA_SIGN_ON"
 ) -> Iterator[dict]:
-    """``judge(policy, rule)`` for every reachable ACTIVE ALLOW rule of every ACTIVE policy of ``ptype``,
-    in priority order; a policy whose reachable rules all deny passes (it creates no session)."""
+    """``judge(policy, rule)`` for every reachable ALLOW rule of every ACTIVE policy of ``ptype``, in priority
+    order; a policy whose reachable rules all deny passes (it creates no session); one whose rules are unknown, or
+    that has no ACTIVE rule, is unknown."""
     policies = active_policies(ctx, ptype)
     if not policies:
-        yield _no_policy(ctx)
+        yield _no_policy(ctx, ptype)
         return
     for pol in policies:
-        rules, shadowed = rules_for(ctx, pol)
-        if rules is None:
-            yield _rules_unread(ctx, pol)
+        rules = rules_of(ctx, pol)
+        if rules.gap is not None:
+            yield rules_unread(pol, rules.gap)
             continue
-        allow = [r for r in rules if allow_rule(r, "signon")]
+        if not rules.reachable:
+            yield no_active_rule(pol)
+            continue
+        allow = [r for r in rules.reachable if allow_rule(r, "signon")]
         for r in allow:
-            yield judge(pol, r)
+            yield rules.confirm(r, judge(pol, r))
         if not allow:
-            yield result("pass", policy_ref(pol), f"Policy {pol.get('name')!r} has no reachable ACTIVE ALLOW rule.",
-                         {"rules": len(rules), "unreachable_rules": [r.get("name") for r in shadowed]})
+            yield result("pass", policy_ref(pol), f"Every reachable rule of policy {pol.get('name')!r} denies "
+                         "access (it creates no session).",
+                         {"rules": len(rules.reachable), "unreachable_rules": [r.get("name") for r in
+                                                                               rules.unreachable]})
 
 
 @check("okta-session-idle-timeout")
@@ -104,22 +125,25 @@ def default_rule_priority(ctx: CheckContext) -> Iterator[dict]:
     policies = active_policies(ctx, "OKTA_SIGN_ON")
     defaults = [p for p in policies if p.get("system") is True]
     if not defaults:
-        yield result("unknown", org_res(ctx), "The Default global session policy (system: true) was not found.",
-                     {"policies": len(policies)})
+        yield result("unknown", org_res(ctx), "The Default global session policy (system: true) was not found; "
+                     f"{no_policy_reason(ctx, 'OKTA_SIGN_ON')}.", {"policies": len(policies)})
         return
     for pol in defaults:
-        rules, _ = rules_for(ctx, pol)
-        if rules is None:
-            yield _rules_unread(ctx, pol)
+        rules = rules_of(ctx, pol)
+        if rules.gap is not None:
+            yield rules_unread(pol, rules.gap)
             continue
-        if not rules:
-            yield result("unknown", policy_ref(pol), "The Default Policy has no ACTIVE rule.", {"rules": 0})
+        if not rules.reachable:
+            yield no_active_rule(pol, "the Default Policy")
             continue
-        top = rules[0]
+        top = rules.reachable[0]
         ev = {"priority_1_rule": top.get("name"), "system": top.get("system"), "priority": top.get("priority")}
         if top.get("system") is True or top.get("name") == "Default Rule":
             yield result("fail", rule_ref(top, pol), "The top-priority rule of the Default Policy is the built-in "
                          f"{top.get('name')!r}; add a custom rule at priority 1.", ev, [policy_ref(pol)])
+        elif top.get("status") != "ACTIVE":
+            yield result("unknown", rule_ref(top, pol), f"The top-priority rule {top.get('name')!r} is not stated "
+                         "ACTIVE, so whether it is the one Okta applies first cannot be told.", ev, [policy_ref(pol)])
         else:
             yield result("pass", rule_ref(top, pol), f"The Default Policy's priority-1 rule is the custom rule "
                          f"{top.get('name')!r}.", ev, [policy_ref(pol)])
@@ -129,12 +153,16 @@ def default_rule_priority(ctx: CheckContext) -> Iterator[dict]:
 def session_zones(ctx: CheckContext) -> Iterator[dict]:
     def judge(pol: Json, rule: Json) -> dict:
         net = dig(rule, "conditions.network") or {}
-        ev = {"network": net, "policy": pol.get("name"), "rule": rule.get("name"), "priority": rule.get("priority")}
+        limited, why = zone_restriction(ctx, net)
+        ev = {"network": net, "policy": pol.get("name"), "rule": rule.get("name"), "priority": rule.get("priority"),
+              "zones": why}
         res, rel = rule_ref(rule, pol), [policy_ref(pol)]
-        if network_zone_limited(rule):
-            return result("pass", res, "The rule is limited by network zone.", ev, rel)
-        return result("fail", res, f"ALLOW rule {rule.get('name')!r} applies from any network (no zone condition).",
-                      ev, rel)
+        if limited is True:
+            return result("pass", res, f"The rule is limited by network zone ({why}).", ev, rel)
+        if limited is None:
+            return result("unknown", res, f"Whether ALLOW rule {rule.get('name')!r} is limited by network zone "
+                          f"cannot be told: {why}.", ev, rel)
+        return result("fail", res, f"ALLOW rule {rule.get('name')!r} applies from any network ({why}).", ev, rel)
 
     yield from _per_rule(ctx, judge)
 

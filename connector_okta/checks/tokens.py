@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from .admins import role_types, roles_of
 from .context import CheckContext, Json
+from .policyeval import zone_restriction
 from .registry import check, stream_check
 from .results import age_days, org_res, res, result, user_ref
 
@@ -27,12 +28,17 @@ def token_network(ctx: CheckContext) -> Iterator[dict]:
     for t in toks:
         net = t.get("network") or {}
         conn = net.get("connection")
-        ev = {"network.connection": conn, "include": net.get("include"), "exclude": net.get("exclude")}
-        if conn == "ZONE" and (net.get("include") or net.get("exclude")):
-            yield result("pass", res("api_token", t), "The token is limited to network zones.", ev)
+        limited, why = zone_restriction(ctx, net)
+        ev = {"network.connection": conn, "include": net.get("include"), "exclude": net.get("exclude"),
+              "zones": why}
+        if limited is True:
+            yield result("pass", res("api_token", t), f"The token is limited to network zones ({why}).", ev)
+        elif limited is None:
+            yield result("unknown", res("api_token", t), f"Whether token {t.get('name')!r} is limited to network "
+                         f"zones cannot be told: {why}.", ev, [user_ref(str(t.get("userId")))])
         else:
             yield result("fail", res("api_token", t), f"Token {t.get('name')!r} can be used from any network "
-                         f"(connection {conn or 'not set'}).", ev, [user_ref(str(t.get("userId")))])
+                         f"({why}).", ev, [user_ref(str(t.get("userId")))])
 
 
 def _owner_roles(

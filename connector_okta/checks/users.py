@@ -18,6 +18,7 @@ class InactiveUsers:
         self.active = 0
         self.bad = 0
         self.never = 0
+        self.undated = 0  # ACTIVE users with no readable lastLogin, activated or created date
 
     def visit(self, u: Json, ctx: CheckContext) -> Iterator[dict]:
         if u.get("status") != "ACTIVE":
@@ -27,7 +28,9 @@ class InactiveUsers:
         last = u.get("lastLogin")
         if last is None:
             days = age_days(ctx, u.get("activated") or u.get("created"))
-            if days is not None and days > limit:
+            if days is None:
+                self.undated += 1
+            elif days > limit:
                 self.bad += 1
                 self.never += 1
                 yield result("fail", login_ref(u), "Active user has never signed in since activation "
@@ -36,7 +39,9 @@ class InactiveUsers:
                               "threshold_days": limit})
             return
         days = age_days(ctx, last)
-        if days is not None and days > limit:
+        if days is None:
+            self.undated += 1
+        elif days > limit:
             self.bad += 1
             yield result("fail", login_ref(u), f"Active user last signed in {int(days)} days ago (limit {limit}).",
                          {"lastLogin": last, "days": int(days), "threshold_days": limit})
@@ -44,10 +49,13 @@ class InactiveUsers:
     def finish(self, ctx: CheckContext) -> Iterator[dict]:
         limit = ctx.t("max_days_inactive")
         ev = {"active_users": self.active, "inactive": self.bad, "never_signed_in": self.never,
-              "threshold_days": limit}
+              "undated": self.undated, "threshold_days": limit}
         if self.bad:
             yield result("fail", org_res(ctx), f"{self.bad} of {self.active} active users have not signed in for more "
                          f"than {limit} days.", ev)
+        elif self.undated:
+            yield result("unknown", org_res(ctx), f"{self.undated} active users state no readable sign-in or "
+                         "activation date.", ev)
         else:
             yield result("pass", org_res(ctx), f"All {self.active} active users signed in within {limit} days.", ev)
 

@@ -23,6 +23,7 @@ OWN_KEYS = {
     "invalid_status", "kind", "kinds", "manual", "optional_collections", "parent_uid", "partial_data", "pipelines",
     "references", "related", "remediation", "requirements", "standards", "stig_id", "technical_userId",
     "thresholds",
+    "caveat", "fanout_reads", "gaps_reported", "policy_types", "unread",  # catalog keys and evidence (issue 14)
 }
 # served by Okta but only in the spec's examples, not its schemas
 EXAMPLE_ONLY = {"mapAMRClaims"}
