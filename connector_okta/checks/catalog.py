@@ -84,6 +84,8 @@ def validate(checks: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{cid}: bad policy_types {c.get('policy_types')}")
         if bool(c.get("fanout")) != bool(c.get("fanout_reads")):
             problems.append(f"{cid}: a fan-out check names its per-object reads (fanout_reads), and only it")
+        if not set(c.get("unread") or {}) <= read:
+            problems.append(f"{cid}: unread names collections the check does not read")
         if "caveat" in c and not (isinstance(c["caveat"], str) and c["caveat"]):
             problems.append(f"{cid}: caveat must be a sentence")
     return problems

@@ -5,7 +5,8 @@
 Besides the catalog's metadata, the page says for each check which reads it depends on (the endpoints of its
 collections, from :mod:`connector_okta.resources`), the semantics it applies, and what it reports when a read
 fails; the words come from the catalog keys ``collections``, ``optional_collections``, ``gaps_reported``,
-``policy_types``, ``fanout_reads`` and ``caveat``, and from the texts below.
+``policy_types``, ``fanout_reads``, ``caveat`` and ``unread`` (collection -> what the check reports when it could not
+be read, where the generic words do not fit), and from the texts below.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def _read(name: str, policy_types: list[str]) -> str:
         text += " and `?filter=status eq \"DEPROVISIONED\"`"
     if res.parent:
         parent = BY_NAME[res.parent]
-        text += f" (per {res.principal or parent.asset_type or parent.name})"
+        budget = ", within the fan-out budget" if res.fanout else ""
+        text += f" (per {res.principal or parent.asset_type or parent.name}{budget})"
     if name in STREAMED:
         text += " (streamed)"
     return text
@@ -147,8 +149,11 @@ def _on_failure(c: dict) -> list[str]:
     out = []
     gaps = set(c.get("gaps_reported", []))
     types = c.get("policy_types", [])
+    custom = c.get("unread") or {}
     for name in c.get("collections", []):
-        if name == "policies" and types:
+        if name in custom:
+            out.append(f"`{name}` not read: {custom[name]}")
+        elif name == "policies" and types:
             out.append(f"policies of type {', '.join(types)} not read: `unknown` (no policy of the type can be "
                        "judged; read in part: no `pass`); a failure on another policy type does not affect it")
         elif name in gaps:
@@ -158,7 +163,8 @@ def _on_failure(c: dict) -> list[str]:
             manual = " (`manual` where the org does not have the feature)" if c.get("manual") else ""
             out.append(f"`{name}` not read: `unknown`{manual}; read in part: no `pass`")
     for name in c.get("optional_collections", []):
-        out.append(f"`{name}` not read: {OPTIONAL_EFFECT.get(name, '`unknown` where it is needed')}")
+        effect = custom.get(name) or OPTIONAL_EFFECT.get(name, "`unknown` where it is needed")
+        out.append(f"`{name}` not read: {effect}")
     for read in c.get("fanout_reads", []):
         out.append(f"{read.split(' (')[0]} failing or beyond the budget: `unknown` for that object")
     return out
