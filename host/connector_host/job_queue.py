@@ -6,9 +6,12 @@ machines) as the syncs need, all sharing one store (PostgreSQL, or SQLite on one
 * **Worker** (:func:`run_worker`): a Celery worker with the threads pool; each job is claimed in the store, run
   by the host's :class:`~connector_host.runner.Runner`, its lease renewed with its progress by one keeper thread,
   which also reads Cancel and re-queues the jobs of dead workers.
-* **Scheduler** (:class:`QueueScheduler`): ``connector-host schedule run`` with a broker enqueues the due syncs
-  instead of running them; when several run, the one holding the ``scheduler`` lease enqueues, and a due sync's
-  job has a key of its own (integration, last sync), so it is enqueued once.
+* **Scheduler** (:class:`QueueScheduler`): ``connector-host schedule run`` (or ``serve``'s scheduler) with a
+  broker enqueues the due syncs instead of running them; when several run, the one holding the ``scheduler``
+  lease enqueues, and a due sync's job has a key of its own (integration, last sync), so it is enqueued once.
+  The leader also publishes again a job whose message was lost: queued, published longer ago than
+  ``CONNECTOR_HOST_REQUEUE_AFTER`` seconds (default 30 minutes) and started by no worker
+  (:func:`connector_host.leases.lost`; ``jobs`` shows it in the job's message).
 
 What bites long jobs on these brokers, and the settings here (all in :func:`make_app`):
 
@@ -170,10 +173,14 @@ class JobQueue:
             pass
 
 
-def _mask(url: str) -> str:
+def mask_broker(url: str) -> str:
+    """The broker's URL without its password (for messages)."""
     from .store_pg import mask_url
 
     return mask_url(url)
+
+
+_mask = mask_broker
 
 
 # ------------------------------------------------------------------------------------------------ worker
@@ -264,12 +271,13 @@ class QueueScheduler:
     LEASE = "scheduler"
 
     def __init__(self, store: Store, queue: JobQueue, *, lease_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, requeue_after: float | None = None):
         from .scheduler import Scheduler
 
         self.store = store
         self.queue = queue
         self.lease_seconds = lease_seconds
+        self.requeue_after = requeue_after if requeue_after is not None else leases.requeue_after()
         self.holder = leases.worker_id()
         self._due = Scheduler(store, None, clock=clock)  # type: ignore[arg-type]  # only its due() is used
         self._stop = threading.Event()
@@ -281,6 +289,12 @@ class QueueScheduler:
         for job in leases.reap(self.store):
             log.warning("job %s of %s: queued again (%s)", job.id, job.integration, job.message)
             self.queue.publish(job)
+        for job in leases.lost(self.store, after=self.requeue_after):  # published, never started: message lost?
+            log.warning("job %s of %s: %s", job.id, job.integration, job.message)
+            try:
+                self.queue.publish(job)
+            except QueueError as e:
+                log.error("job %s of %s: %s", job.id, job.integration, e)
         out = []
         for due in self._due.due(now_ms):
             integ = due.integration
@@ -315,6 +329,25 @@ class QueueScheduler:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def serve_queue(store: Store, given: str | None, env: Any) -> JobQueue | None:
+    """``serve``'s job queue: with a broker (``--broker`` / ``CONNECTOR_HOST_BROKER``), the page's Sync Now enqueues
+    and its scheduler only enqueues; None: syncs run in the page's process."""
+    url = broker_url(given, env)
+    return JobQueue(store, url) if url else None
+
+
+def serve_scheduler(store: Store, runner: Runner, queue: JobQueue | None, *, max_workers: int = 4,
+                    progress: Callable[[Any], None] | None = None) -> Any:
+    """``serve``'s scheduler: with a job queue, a :class:`QueueScheduler` (it enqueues the due syncs while it holds
+    the ``scheduler`` lease and runs none in the page's process); else the in-process
+    :class:`~connector_host.scheduler.Scheduler`. Both have ``run_forever()`` and ``stop()``."""
+    if queue is not None:
+        return QueueScheduler(store, queue)
+    from .scheduler import Scheduler
+
+    return Scheduler(store, runner, max_workers=max_workers, progress=progress)
 
 
 def install_stop_signals(stop: Callable[[], None]) -> None:
@@ -412,6 +445,8 @@ def cli_sync(app: Any, integ: Integration) -> int:
 
     queue = queue_for(app)
     assert queue is not None
+    if getattr(app.args, "force_unlock", False):
+        force_unlock(app, integ)
     try:
         job = queue.enqueue(integ, trigger="manual", mode=app.args.mode)
     except SyncInProgress as e:
@@ -453,6 +488,19 @@ def cli_sync(app: Any, integ: Integration) -> int:
         raise CliError(f"job {job.id} {job.state}: {job.message}", EXIT_FAILED)
     app._print_sync(record)
     return SYNC_EXIT.get(record.status, EXIT_FAILED)
+
+
+def force_unlock(app: Any, integ: Integration) -> list[Job]:
+    """``sync NAME --force-unlock`` with a broker: end the integration's sync marked running in the store and its
+    running or queued jobs (their leases cleared), with a warning for each."""
+    app._unlock(integ.name)
+    ended = leases.force_unlock(app.store, integ.id)
+    for job in ended:
+        running = job.state == "running"
+        app.out.err(f"warning: ended job {job.id} of {integ.name} ({f'running on {job.worker}' if running else 'queued'})"
+                    " by --force-unlock" + ("; if its worker is alive, it stops that sync at its next lease renewal"
+                                            if running else ""))
+    return ended
 
 
 def cli_schedule(app: Any) -> int:

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
 ENDED = ("done", "skipped", "cancelled", "failed")
 DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_REQUEUE_AFTER = 1800.0
 INTERRUPTED_MESSAGE = ("the worker running this sync ({worker}) stopped before it ended (killed, crashed or lost);"
                        " nothing of it was applied and the job was queued again")
 
@@ -159,11 +160,64 @@ def end(store: Store, job_id: str, state: str, *, message: str | None = None, sy
 
 
 def request_cancel(store: Store, integration_id: int) -> list[Job]:
-    """Ask the integration's queued and running jobs to stop; the jobs asked."""
+    """Stop the integration's jobs: a queued one ends ``cancelled`` at once (its message, delivered later or lost,
+    finds it ended), a running one is asked to stop (its worker reads the flag); the jobs asked, as they were."""
+    asked = jobs(store, integration_id, states=ACTIVE, limit=10)
     with store._tx() as db:
-        db.execute("UPDATE sync_jobs SET cancel_requested = 1 WHERE integration_id = ? AND state IN ('queued','running')",
+        db.execute("UPDATE sync_jobs SET cancel_requested = 1, state = 'cancelled', ended_at = ?, message = ?"
+                   " WHERE integration_id = ? AND state = 'queued'",
+                   (now_ms(), "cancelled before it started", integration_id))
+        db.execute("UPDATE sync_jobs SET cancel_requested = 1 WHERE integration_id = ? AND state = 'running'",
                    (integration_id,))
-    return [j for j in jobs(store, integration_id, states=ACTIVE, limit=10)]
+    return asked
+
+
+def force_unlock(store: Store, integration_id: int) -> list[Job]:
+    """``sync NAME --force-unlock`` with a job queue: end the integration's running job (its lease cleared, state
+    ``failed``) and its queued ones (``cancelled``), whatever their workers' state; the jobs ended, as they were. A worker still
+    running one finds its lease gone at its next renewal and stops that sync (:class:`Keeper`)."""
+    ended = jobs(store, integration_id, states=ACTIVE, limit=100)
+    t = now_ms()
+    with store._tx() as db:
+        db.execute("UPDATE sync_jobs SET state = 'failed', ended_at = ?, lease_until = NULL, message = ?"
+                   " WHERE integration_id = ? AND state = 'running'",
+                   (t, "unlocked by hand (sync --force-unlock); its worker, if alive, stops it", integration_id))
+        db.execute("UPDATE sync_jobs SET state = 'cancelled', ended_at = ?, message = ?"
+                   " WHERE integration_id = ? AND state = 'queued'",
+                   (t, "ended by sync --force-unlock before it started", integration_id))
+    return ended
+
+
+def requeue_after() -> float:
+    """How long a published job may stay queued, no worker having started it, before the scheduler publishes it
+    again (its message was lost): ``CONNECTOR_HOST_REQUEUE_AFTER`` seconds, default 30 minutes."""
+    try:
+        return max(1.0, float(os.environ.get("CONNECTOR_HOST_REQUEUE_AFTER") or DEFAULT_REQUEUE_AFTER))
+    except ValueError:
+        return DEFAULT_REQUEUE_AFTER
+
+
+def lost(store: Store, *, after: float | None = None) -> list[Job]:
+    """The queued jobs whose message was published more than ``after`` seconds ago (:func:`requeue_after`) and that
+    no worker has started since: their message was lost (a Redis without persistence restarted, a queue purged)
+    or every worker is busy. Each is marked as published again now, with a message saying so (``jobs`` and the page show it); the jobs to
+    publish again. A message that was not lost after all is then delivered twice: the second finds its job
+    running or ended and is dropped (:func:`claim`)."""
+    after_ms = int((after if after is not None else requeue_after()) * 1000)
+    t = now_ms()
+    out = []
+    for row in store._q("SELECT id, published_at FROM sync_jobs WHERE state = 'queued' AND published_at IS NOT NULL"
+                        " AND published_at < ?", (t - after_ms,)):
+        waited = (t - row[1]) // 1000
+        message = (f"published again: no worker started it in the {waited} s since its message was published"
+                   " (lost, e.g. a Redis without persistence restarted, or every worker busy)")
+        with store._tx() as db:
+            cur = db.execute("UPDATE sync_jobs SET published_at = ?, message = ? WHERE id = ? AND state = 'queued'"
+                             " AND published_at < ?", (t, message, row[0], t - after_ms))
+            if cur.rowcount == 0:
+                continue
+        out.append(get(store, row[0]))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ claim

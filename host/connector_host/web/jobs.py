@@ -119,8 +119,8 @@ class SyncJobs:
         counts = p.get("counts") or {}
         running = bool(job and job.state in leases.ACTIVE)
         message = p.get("message") if job and job.state == "running" else None
-        if job and job.state == "queued":
-            message = "queued: waiting for a worker"
+        if job and job.state == "queued":  # with why, when it was queued again (dead worker, lost message)
+            message = "queued: waiting for a worker" + (f" ({job.message})" if job.message else "")
         if job and job.cancel_requested and running:
             message = "cancel requested"
         error = job.message if job and job.state in ("skipped", "failed") else None
