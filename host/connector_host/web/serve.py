@@ -6,7 +6,11 @@ Binds 127.0.0.1 unless ``--host`` says otherwise and always asks for a login: th
 is configured, a random one is made and printed once on stderr at start. The page answers only to the ``Host``
 names it was started on (``--allowed-host`` adds more), so a DNS-rebinding page cannot reach it. Secrets typed
 into the page are stored encrypted: with ``CONNECTOR_HOST_SECRET_KEY`` / ``CONNECTOR_HOST_SECRET_KEY_FILE`` when
-set, otherwise with a key file created next to the store (``<store>.key``, mode 0600).
+set, otherwise with a key file created next to the store (``<store>.key``, mode 0600); a store that is not a file
+(PostgreSQL) has no such place: one of those variables is required then (:func:`require_secret_key`).
+With a broker (``--broker`` / ``CONNECTOR_HOST_BROKER``) no sync runs in the page's process: Sync Now enqueues it for
+the workers, and the scheduler (unless ``--no-scheduler``) only enqueues the due syncs, under the store's
+``scheduler`` lease (:func:`connector_host.job_queue.serve_scheduler`).
 
 This module imports no Flask at import time, so the CLI's parser stays light.
 """
@@ -97,6 +101,18 @@ def secret_env(store_path: Path, env: dict[str, str]) -> tuple[dict[str, str], s
     return {**env, ENV_SECRET_KEY_FILE: str(key_file)}, notice
 
 
+def require_secret_key(store: Any, env: dict[str, str]) -> None:
+    """A store that is not a file (PostgreSQL) needs ``CONNECTOR_HOST_SECRET_KEY`` / ``_FILE``: a key file made on
+    this machine would be unknown to the workers and the other page processes that read the same store."""
+    if getattr(store, "url", None) is None or env.get(ENV_SECRET_KEY) or env.get(ENV_SECRET_KEY_FILE):
+        return
+    raise CliError(
+        f"the store {store.path} is not a file, so there is no place next to it for the key that encrypts the "
+        f"secrets typed into the page: set {ENV_SECRET_KEY} or {ENV_SECRET_KEY_FILE} (the same key for every serve "
+        "and worker process on this store; make one with: python -c \"from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())\")", EXIT_USAGE)
+
+
 def allowed_hosts(bound: str, extra: Iterable[str]) -> list[str]:
     """The ``Host`` names the page answers to: the bound address (unless a wildcard), ``--allowed-host`` names."""
     out = [h for h in extra if h.strip()]
@@ -154,8 +170,8 @@ def run_serve(app: CommandContext) -> int:
     from waitress.server import create_server
     from werkzeug.security import generate_password_hash
 
+    from ..job_queue import mask_broker, serve_queue, serve_scheduler
     from ..runner import Runner
-    from ..scheduler import Scheduler
     from .app import create_app
     from .auth import generate_password, password_problem
     from .jobs import SyncJobs
@@ -177,6 +193,7 @@ def run_serve(app: CommandContext) -> int:
             raise CliError(f"{problem}: choose a longer, less guessable login password ({ENV_PASSWORD} or "
                            "--password-file), or configure none on loopback to get a random one", EXIT_USAGE)
     store = app.store
+    require_secret_key(store, env)
     env, notice = secret_env(store.path, env)
     if notice:
         out.err(notice)
@@ -184,7 +201,8 @@ def run_serve(app: CommandContext) -> int:
     if not password:
         password = generated = generate_password()
     runner = Runner(store, app.registry, env=env)
-    jobs = SyncJobs(runner)
+    queue = serve_queue(store, getattr(args, "broker", None), env)
+    jobs = SyncJobs(runner, queue=queue)
     web = create_app(
         store, app.registry, runner=runner, jobs=jobs, env=env,
         password_hash=generate_password_hash(password), secure_cookies=args.secure_cookies,
@@ -199,10 +217,10 @@ def run_serve(app: CommandContext) -> int:
                                     max_request_body_size=4 * 1024 * 1024, ident="connector-host")
     except OSError as e:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}", EXIT_USAGE) from None
-    scheduler: Scheduler | None = None
+    scheduler: Any = None
     sched_thread: threading.Thread | None = None
     if not args.no_scheduler:
-        scheduler = Scheduler(store, runner, max_workers=args.workers, progress=jobs.progress)
+        scheduler = serve_scheduler(store, runner, queue, max_workers=args.workers, progress=jobs.progress)
         sched_thread = threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True)
         sched_thread.start()
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -212,7 +230,9 @@ def run_serve(app: CommandContext) -> int:
     if args.dev_allow_insecure_loopback:
         out.err("developer mode: the page offers plain http to 127.0.0.1 (never use it for a real org)")
     out.err(f"serving {store.path} on http://{host}:{server.effective_port}/ (login required; "
-            f"scheduler {'off' if scheduler is None else 'on'}); Ctrl-C to stop")
+            f"scheduler {'off' if scheduler is None else 'on'}"
+            + (f"; syncs queued for the workers on {mask_broker(queue.broker)}" if queue is not None else "")
+            + "); Ctrl-C to stop")
     previous = None
     if threading.current_thread() is threading.main_thread():
         def stop(_signum: int, _frame: Any) -> None:
@@ -231,4 +251,6 @@ def run_serve(app: CommandContext) -> int:
             scheduler.stop()
             if sched_thread is not None:
                 sched_thread.join(timeout=30)
+        if queue is not None:
+            queue.close()
     return EXIT_OK
