@@ -18,6 +18,7 @@ from .facade import Connector
 from .loader import Registry
 from .runner import ProgressEvent
 from .store import Store, SyncRecord
+from .terminal import printable, render_table
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -55,13 +56,15 @@ class CliError(Exception):
 
 
 class Output:
-    """Writes views to stdout (text or JSON) with every known secret redacted."""
+    """Writes views to stdout (text or JSON) with every known secret redacted; text views show control characters
+    from server text escaped (:func:`connector_host.terminal.printable`) and tables fitted to the terminal."""
 
-    def __init__(self, stdout: TextIO, stderr: TextIO, as_json: bool):
+    def __init__(self, stdout: TextIO, stderr: TextIO, as_json: bool, width: int | None = None):
         self.stdout = stdout
         self.stderr = stderr
         self.as_json = as_json
         self.redactor = Redactor()
+        self.width = width if width is not None else terminal_width(stdout)
 
     def redact_with(self, redactor: Redactor) -> None:
         self.redactor = redactor
@@ -70,24 +73,26 @@ class Output:
         self.stdout.write(self.redactor.text(json.dumps(obj, indent=2, sort_keys=False, default=str)) + "\n")
 
     def line(self, text: str = "") -> None:
-        self.stdout.write(self.redactor.text(text) + "\n")
+        self.stdout.write(printable(self.redactor.text(text)) + "\n")
 
     def err(self, text: str) -> None:
-        self.stderr.write(self.redactor.text(text) + "\n")
+        self.stderr.write(printable(self.redactor.text(text)) + "\n")
 
     def table(self, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
-        cells = [[_cell(c) for c in row] for row in rows]
-        widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-        for r in cells:
-            self.line("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        """Aligned columns, within the terminal's width (the widest shortened with an ellipsis); full width when
+        the output is a file or a pipe."""
+        for line in render_table(rows, headers, self.width):
+            self.line(line)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 70 else text[:67] + "..."
+def terminal_width(stream: TextIO) -> int | None:
+    """The width tables must fit: the terminal's (``$COLUMNS`` when set), or none for a file or a pipe."""
+    try:
+        if stream.isatty():
+            return max(40, shutil.get_terminal_size((100, 20)).columns)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return None
 
 
 def ts(ms: int | None) -> str:
@@ -127,7 +132,7 @@ class ProgressDisplay:
             return
         if event.kind == "stream" and event.message:
             self._clear()
-            self.stream.write(event.message[: self.width] + "\n")
+            self.stream.write(printable(event.message.replace("\n", " "))[: self.width] + "\n")
         elif event.kind != "progress" or now - self._last < 0.2:
             return
         self._last = now
@@ -142,7 +147,7 @@ class ProgressDisplay:
             if sum(len(p) + 3 for p in parts) + len(part) > room:
                 break
             parts.insert(0, part)
-        text = (head + (" · ".join(parts) or "starting") + tail)[: self.width]
+        text = printable(head + (" · ".join(parts) or "starting") + tail)[: self.width]
         self._clear()
         self.stream.write(text)
         self._shown = len(text)

@@ -15,6 +15,7 @@ from ..posture.findings import (
     parse_results,
     parse_severities,
 )
+from ..posture.standards import catalog_checks
 from ..store import StoreError
 from ._common import CommandFactory, cut_hint, integration_id, page_args, registered, several_integrations
 
@@ -70,6 +71,12 @@ def build_filter(app: CommandContext) -> FindingFilter:
         severity = parse_severities(args.severity)
     except StoreError as e:
         raise CliError(str(e)) from None
+    if args.check:
+        known = known_checks(app)
+        if args.check not in known:
+            shown = ", ".join(sorted(known)[:60]) + (" ..." if len(known) > 60 else "")
+            raise CliError(f"unknown check {args.check!r}; the checks with results or in the catalogs: "
+                           f"{shown or 'none yet (sync first)'}")
     if parsed and view in ("open", "failing", "not_evaluated", "passed"):
         view = "all"  # the results asked for, whichever tab they belong to
     return FindingFilter(
@@ -77,6 +84,12 @@ def build_filter(app: CommandContext) -> FindingFilter:
         check=args.check, standard=args.standard, requirement=args.requirement, search=args.search, new=args.new,
         resolved_last=args.resolved, order=getattr(args, "sort", "severity"),
     )
+
+
+def known_checks(app: CommandContext) -> set[str]:
+    """The check ids of the stored results and of the installed connectors' catalogs."""
+    known = {r[0] for r in app.store._q("SELECT DISTINCT check_id FROM findings WHERE check_id IS NOT NULL")}
+    return known | {c["id"] for c in catalog_checks(app.store, app.registry)}
 
 
 def run(app: CommandContext) -> int:
@@ -93,17 +106,21 @@ def run(app: CommandContext) -> int:
         out.line("no findings match" + (" (passed results: --view passed)" if flt.view == "open" else ""))
         return EXIT_OK
     multi = several_integrations(app)
-    headers = ["ID", "SEVERITY", "RESULT", "STATE", "CHECK", "TITLE", "OBJECT"]
+    headers = ["ID", "SEVERITY", "RESULT", "CHECK", "TITLE", "OBJECT"]
     headers += ["INTEGRATION"] if multi else []
     rows = []
     for f in page.items:
         exc = f.get("exception")
         result = f["result"] + (f" ({exc['kind_label'].lower()})" if exc else "")
-        row = [f["id"], f["severity"], result, f["status"] if f["status"] != "active" else "", f["check_id"],
-               f["title"], f["object"]["text"]]
+        result += ", resolved" if f["status"] == "resolved" else ""
+        row = [f["id"], f["severity"], result, f["check_id"], f["title"], f["object"]["text"]]
         row += [f["integration"]] if multi else []
         rows.append([*row, ts(f["first_seen"]), ts(f["last_seen"])])
-    out.table(rows, [*headers, "FIRST SEEN", "LAST SEEN"])
+    headers += ["FIRST SEEN", "LAST SEEN"]
+    if out.width and out.width < 160:  # a narrow terminal: the names matter more than when they were first seen
+        rows = [r[:-2] + r[-1:] for r in rows]
+        headers = headers[:-2] + headers[-1:]
+    out.table(rows, headers)
     sections = page.extra.get("sections") or {}
     parts = [f"{k.lower()} {v:,}" for k, v in sections.items() if k and v]
     cut_hint(out, len(page.items), page.total, page.offset, page.limit,
