@@ -108,6 +108,11 @@ def test_secrets_redacted_from_errors_logs_and_store(runner, store, fake_org, in
     assert "[redacted]" in str(r.errors) and TOKEN not in str(r.as_dict())
     assert "starting with token [redacted]" in caplog.text and TOKEN not in caplog.text
     assert store.asset("u9")["name"].startswith("careless [redacted]")
+    if store.url is not None:  # PostgreSQL: every row of every table of the store's schema
+        tables = store._q("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+        assert len(tables) > 5
+        for (table,) in tables:
+            assert TOKEN not in str([tuple(r) for r in store._q(f'SELECT * FROM "{table}"')]), table
     store.close()
     for f in tmp_path.glob("store.db*"):
         assert TOKEN.encode() not in f.read_bytes(), f
