@@ -190,3 +190,22 @@ def test_assets_and_findings_link_both_ways(pclient: Any) -> None:
     assert "Fix it in the Admin Console" in finding
     suspended = pclient.get("/assets?integration=1&status=SUSPENDED").get_data(as_text=True)
     assert "carol@example.com" in suspended.split('id="assets"', 1)[1] and "alice@" not in suspended.split('id="assets"', 1)[1]
+
+
+def test_collections_out_of_the_credentials_scope_are_calm() -> None:
+    from connector_host.web.presentation import sync_scope
+
+    record = {
+        "counts": {"users": {"status": "COMPLETE", "records": 5},
+                   "admin_users": {"status": "SKIPPED", "reason": "GET /api/v1/iam/assignees/users: permission denied"},
+                   "org_factors": {"status": "SKIPPED", "reason": "does not exist on Identity Engine orgs"},
+                   "groups": {"status": "INCOMPLETE", "reason": "timeout"}},
+        "errors": [{"kind": "permission", "stream": "admin_users", "message": "permission denied"},
+                   {"kind": "network", "stream": "groups", "message": "timeout"}],
+    }
+    scope = sync_scope(record)
+    assert scope["out_of_scope"] == ["admin_users"] and scope["not_available"] == ["org_factors"]
+    assert scope["incomplete"] == ["groups"] and [e["kind"] for e in scope["errors"]] == ["network"]
+    assert not scope["limited_only"]
+    del record["counts"]["groups"]
+    assert sync_scope(record)["limited_only"]

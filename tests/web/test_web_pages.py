@@ -123,10 +123,11 @@ def test_history_rows_newest_first_with_counts_and_errors(client: Any, synced: d
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     assert "UTC" in cells[2] and cells[3].endswith(" s")  # start, duration
     assert "partial" in cells[4] or "succeeded" in cells[4]
-    assert int(cells[6].replace(",", "")) > 0  # records
-    assert int(re.sub(r"\D", "", cells[11])) > 0  # API requests
-    # the sandbox's read-only admin cannot read a few collections: the partial sync's errors are listed
-    assert "permission" in page and "collections" in page
+    assert cells[5].strip() and cells[6].strip() in ("full", "incremental")  # trigger, mode
+    assert int(cells[7].replace(",", "")) > 0  # records
+    assert int(re.sub(r"\D", "", cells[12])) > 0  # API requests
+    # the sandbox's read-only admin cannot read a few collections: not in scope for this credential, calmly
+    assert "Not in scope for this credential" in page and "collections" in page and "not in scope" in page
     assert text(client.get(f"/history?integration={synced['id']}")).count("data-sync-id") == 2
     assert client.get("/history?integration=999").status_code == 404
 

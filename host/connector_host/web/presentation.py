@@ -166,3 +166,32 @@ def relationship_groups(asset: dict[str, Any]) -> list[dict[str, Any]]:
         {"label": REL_LABELS.get(k, f"{k[0].replace('_', ' ')} ({'to' if k[1] == 'out' else 'from'})"), "items": v}
         for k, v in sorted(groups.items())
     ]
+
+
+def sync_scope(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A sync's collections by what happened to them, for a calm History: ``out_of_scope`` (refused for lack of a
+    role or scope: not in scope for this credential, not an error), ``not_available`` (skipped because the org
+    lacks the feature), ``incomplete`` (read in part, or failed: the real problems), and the errors that remain
+    once the out-of-scope refusals are set apart."""
+    counts = record.get("counts") if isinstance(record.get("counts"), Mapping) else {}
+    errors = [e for e in record.get("errors") or [] if isinstance(e, Mapping)]
+    refused = {e.get("stream") for e in errors if e.get("kind") in ("permission", "scope") and e.get("stream")}
+    out_of_scope, not_available, incomplete = [], [], []
+    for stream, c in counts.items():
+        if not isinstance(c, Mapping) or c.get("status") not in ("SKIPPED", "INCOMPLETE"):
+            continue
+        reason = str(c.get("reason") or "")
+        if stream in refused or "permission denied" in reason or "lacks the role" in reason:
+            out_of_scope.append(stream)
+        elif c.get("status") == "SKIPPED":
+            not_available.append(stream)
+        else:
+            incomplete.append(stream)
+    calm = set(out_of_scope)
+    return {
+        "out_of_scope": sorted(out_of_scope),
+        "not_available": sorted(not_available),
+        "incomplete": sorted(incomplete),
+        "errors": [e for e in errors if not (e.get("kind") in ("permission", "scope") and e.get("stream") in calm)],
+        "limited_only": bool(out_of_scope or not_available) and not incomplete,
+    }

@@ -56,6 +56,7 @@ from .presentation import (
     finding_detail,
     finding_filter,
     relationship_groups,
+    sync_scope,
 )
 
 pages = Blueprint("pages", __name__)
@@ -242,8 +243,11 @@ def history() -> Any:
         rows = h.store.history(iid, limit=200)
     except NotFound:
         abort(404)
-    return render_template("history.html", rows=[r.as_dict() for r in rows], integrations=_integrations(),
-                           integration=iid, active="history")
+    items = [r.as_dict() for r in rows]
+    for item in items:
+        item["scope"] = sync_scope(item)  # collections out of this credential's scope are not errors
+    return render_template("history.html", rows=items, integrations=_integrations(), integration=iid,
+                           active="history")
 
 
 # ------------------------------------------------------------------------------------------------ findings
