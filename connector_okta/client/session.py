@@ -128,6 +128,58 @@ class OrgSession(requests.Session):
         return target
 
 
+class _UnsafePeer(Exception):  # noqa: N818 - not an OSError: urllib3 must not retry it or wrap it
+    """The address a connection reached is one the client may not talk to (see :class:`_PeerCheckingAdapter`)."""
+
+
+def _peer_checked(conn_cls: type, allow_loopback: bool) -> type:
+    class PeerChecked(conn_cls):  # type: ignore[misc, valid-type]
+        def _new_conn(self) -> Any:
+            sock = super()._new_conn()
+            if getattr(self, "proxy", None) is None:  # a direct connection (a proxy is the operator's choice)
+                try:
+                    peer = str(sock.getpeername()[0])
+                except (OSError, IndexError):
+                    peer = ""
+                ip = _urls._ip(peer.partition("%")[0])
+                problem = "an address that cannot be checked" if ip is None else _urls.address_problem(
+                    ip, allow_loopback=allow_loopback)
+                if problem:
+                    sock.close()
+                    raise _UnsafePeer(f"{self.host} connected to {problem} ({peer}); refusing to send anything. "
+                                      "Use your Okta org's public domain name.")
+            return sock
+
+    return PeerChecked
+
+
+class _PeerCheckingAdapter(HTTPAdapter):
+    """Judges the address each new connection actually reached, before a byte is sent on it.
+
+    The host's addresses are checked when first resolved (:func:`urls.check_host_addresses`), but the connection
+    resolves the name again: a name answering a public address first and an internal one next (DNS rebinding)
+    would have passed that check. Connections through a proxy are not judged (the proxy resolves the name)."""
+
+    def __init__(self, *, allow_loopback: bool, **kwargs: Any) -> None:
+        self._allow_loopback = allow_loopback
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        from urllib3.connection import HTTPConnection, HTTPSConnection
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        super().init_poolmanager(*args, **kwargs)
+        allow = self._allow_loopback
+
+        class HTTPPool(HTTPConnectionPool):
+            ConnectionCls = _peer_checked(HTTPConnection, allow)
+
+        class HTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = _peer_checked(HTTPSConnection, allow)
+
+        self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+
 def _reveal(value: Any) -> str:
     return value.reveal() if hasattr(value, "reveal") else str(value)
 
@@ -232,7 +284,10 @@ class OktaClient:
         retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2,
                       raise_on_status=False, allowed_methods=None)
         size = max(4, min(20, int(getattr(self.config, "max_concurrency", 4)) + 2))
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=size)
+        adapter = _PeerCheckingAdapter(
+            allow_loopback=bool(getattr(self.config, "allow_insecure_http_loopback", False)),
+            max_retries=retry, pool_connections=2, pool_maxsize=size,
+        )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers["User-Agent"] = USER_AGENT
@@ -623,6 +678,8 @@ class OktaClient:
                         content = self._read_body(r, route, self._body_cap(max_items))
                     finally:
                         r.close()
+                except _UnsafePeer as exc:
+                    raise self._fail(UnsafeURLError(f"{method} {route}: {exc}")) from None
                 except requests.RequestException as exc:
                     err = self._transport_error(exc, method, route)
                     if transient >= TRANSIENT_RETRIES:

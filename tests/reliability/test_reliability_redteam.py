@@ -4,6 +4,9 @@
   override the ``https_proxy`` of the config (requests merges environment proxies over the session's), so the
   connector's requests, and the credential they carry, went through a proxy the integration never named (and the
   host's binding of secrets to their proxy meant nothing).
+* DNS rebinding: the org's name was judged by the addresses it resolved to once, but each connection resolves it
+  again; a name answering a public address first and a loopback (or private, metadata) one next got the request.
+  The address a connection reached is now judged before anything is sent on it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Counter:
         self.sock.settimeout(0.1)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.connections = 0
+        self.received = 0  # bytes sent to it
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -42,6 +46,11 @@ class Counter:
             except OSError:
                 continue
             self.connections += 1
+            conn.settimeout(0.5)
+            try:
+                self.received += len(conn.recv(65536))
+            except OSError:
+                pass
             conn.close()
 
     def close(self) -> None:
@@ -73,3 +82,32 @@ def test_the_configured_proxy_wins_over_proxies_in_the_environment(stray_proxy: 
     finally:
         org.stop()
         proxy.stop()
+
+
+def test_a_name_rebound_to_a_loopback_address_gets_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connector_okta.client.errors import UnsafeURLError
+
+    target = Counter()
+    port = int(target.url.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+
+    def rebound(host: object, *args: object, **kwargs: object) -> list:  # what the connection resolves: loopback
+        if host == "rebind.example.com":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    def first_answer(host: str, port: int, *args: object) -> list:  # the first answer: a public address
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebound)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = load_config({"org_url": f"https://rebind.example.com:{port}",
+                       "auth": {"method": "api_token", "token": "00" + "x" * 40}})
+    try:
+        with OktaClient(cfg, resolver=first_answer) as client, pytest.raises(UnsafeURLError) as info:
+            client.get("/api/v1/users")
+        assert "loopback" in str(info.value) and "x" * 40 not in str(info.value)
+        assert target.received == 0  # before: the TLS hello (then, over http, the token) reached it
+    finally:
+        target.close()
