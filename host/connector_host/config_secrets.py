@@ -290,6 +290,31 @@ def url_passwords(config: Any, depth: int = 0) -> list[str]:
     return found
 
 
+_URL_AUTHORITY = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://([^/?#\s]*)")
+
+
+def url_userinfo(config: Any, depth: int = 0) -> list[str]:
+    """The user info of every ``scheme://user:password@host`` URL in any string of a config: the whole of it up to
+    the authority's last ``@`` (as the URL is connected with, so a password holding ``@`` is caught whole), and its
+    password, raw and decoded. For messages that quote a refused value (e.g. a proxy URL with a login)."""
+    found: list[str] = []
+    if depth > 32:
+        return found
+    if isinstance(config, str):
+        for m in _URL_AUTHORITY.finditer(config):
+            userinfo = m.group(1).rpartition("@")[0]
+            if userinfo:
+                password = userinfo.partition(":")[2]
+                found += [v for v in (userinfo, unquote(userinfo), password, unquote(password)) if v]
+    elif isinstance(config, Mapping):
+        for v in config.values():
+            found += url_userinfo(v, depth + 1)
+    elif isinstance(config, list | tuple):
+        for v in config:
+            found += url_userinfo(v, depth + 1)
+    return found
+
+
 def _mask_url_passwords(node: Any) -> Any:
     if isinstance(node, str):
         return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@" if m.group(2) else m.group(0), node)

@@ -107,3 +107,24 @@ def test_concurrent_guesses_do_not_slip_past_the_login_throttle(store: Any, regi
         auth.check_password = real
     assert sorted(statuses) == [401, 429, 429, 429, 429, 429], statuses
     assert len(checked) == 1
+
+
+@pytest.mark.parametrize("proxy", ["http://u:Zq9pw@proxy.invalid:3128", "http://u:Zq9p@ss@proxy.invalid:3128",
+                                   "http://Zq9token@proxy.invalid:3128", "socks5h://u:Zq9%40pw@proxy.invalid:1080"])
+def test_a_refused_proxy_url_is_never_quoted_with_its_login(client: Any, proxy: str) -> None:
+    """The schema's pattern error quoted the whole https_proxy value, password included, in the JSON API's errors
+    and the configure page."""
+    token = _token(client, "localhost")
+    config = {"org_url": "https://acme.okta.com", "auth": {"method": "api_token", "token": "00abcdefghijklmnop"},
+              "https_proxy": proxy}
+    for route in ("/api/integrations", "/api/test-connection"):
+        resp = client.post(route, json={"connector": "okta", "name": "p", "config": config},
+                           headers={"X-CSRFToken": token})
+        text = resp.get_data(as_text=True)
+        assert "https_proxy" in text, text
+        assert "Zq9" not in text and "00abcdefghijklmnop" not in text, text
+    form = {"_name": "p", "org_url": "https://acme.okta.com", "auth~": "0", "auth~0.token": "00abcdefghijklmnop",
+            "https_proxy": proxy, "csrf_token": token, "_action": "save"}
+    page = client.post("/integrations/new/okta", data=form).get_data(as_text=True)
+    assert "does not match" in page or "https_proxy" in page
+    assert not re.search(r"field-error[^<]*Zq9", page), "the field's error quotes the proxy login"

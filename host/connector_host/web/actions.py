@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config_secrets import Path_, SecretError, encrypt_ref, get_path, resolve_ref, set_path
+from ..config_secrets import (
+    Path_,
+    Redactor,
+    SecretError,
+    encrypt_ref,
+    get_path,
+    resolve_ref,
+    set_path,
+    url_userinfo,
+)
 from ..facade import Connector
 from ..loader import Registry, UnknownConnector
 from ..runner import Runner
@@ -181,6 +190,12 @@ def submit(host: Host, connector: Connector, form: Mapping[str, Any], integ: Int
         if path in names:
             errors[names[path]] = "enter it again: the address, proxy or plain-http setting changed"
     general = [*stale_general, *general]
+    # a refused value is quoted by the schema's messages: never a secret, nor a URL's login (https_proxy)
+    shown = [v for p in secrets if isinstance(v := get_path(probe, p), str)]
+    hide = Redactor([*shown, *parsed.new_secrets.values(), *url_userinfo(parsed.config)])
+    if hide:
+        errors = {k: hide.text(v) for k, v in errors.items()}
+        general = [hide.text(g) for g in general]
     name = str(form.get("_name", "") or "").strip() or (integ.name if integ else "")
     if not name:
         errors["_name"] = "required"
