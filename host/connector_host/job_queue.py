@@ -278,23 +278,28 @@ class QueueScheduler:
         self.queue = queue
         self.lease_seconds = lease_seconds
         self.requeue_after = requeue_after if requeue_after is not None else leases.requeue_after()
+        self.republished: list[Job] = []  # the last round's jobs published again (dead worker, lost message)
         self.holder = leases.worker_id()
         self._due = Scheduler(store, None, clock=clock)  # type: ignore[arg-type]  # only its due() is used
         self._stop = threading.Event()
 
     def tick(self, now_ms: int | None = None) -> list[Enqueued] | None:
         """One round: None when another scheduler leads; else the jobs enqueued (reaping dead workers' first)."""
+        self.republished = []
         if not leases.acquire(self.store, self.LEASE, self.holder, self.lease_seconds):
             return None
         for job in leases.reap(self.store):
             log.warning("job %s of %s: queued again (%s)", job.id, job.integration, job.message)
             self.queue.publish(job)
+            self.republished.append(job)
         for job in leases.lost(self.store, after=self.requeue_after):  # published, never started: message lost?
             log.warning("job %s of %s: %s", job.id, job.integration, job.message)
             try:
                 self.queue.publish(job)
             except QueueError as e:
                 log.error("job %s of %s: %s", job.id, job.integration, e)
+                continue
+            self.republished.append(job)
         out = []
         for due in self._due.due(now_ms):
             integ = due.integration
@@ -514,8 +519,12 @@ def cli_schedule(app: Any) -> int:
         enqueued = sched.tick()
         if app.out.as_json:
             app.out.json({"leader": enqueued is not None,
-                          "jobs": [e.job.as_dict() for e in enqueued or []]})
-        elif enqueued is None:
+                          "jobs": [e.job.as_dict() for e in enqueued or []],
+                          "republished": [j.as_dict() for j in sched.republished]})
+            return EXIT_OK
+        for j in sched.republished:
+            app.out.line(f"{j.integration}: job {j.id} {j.message}")
+        if enqueued is None:
             app.out.line("another scheduler leads; nothing queued by this one")
         elif not enqueued:
             app.out.line("nothing due")
