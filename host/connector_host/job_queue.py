@@ -405,6 +405,12 @@ def cli_worker(app: Any) -> int:
     url = _broker(app)
     assert url is not None
     app.out.err(f"worker on {app.store.path}, broker {_mask(url)} (Ctrl-C: let running syncs end; twice: stop now)")
+    from .config_secrets import ENV_SECRET_KEY, ENV_SECRET_KEY_FILE
+
+    if getattr(app.store, "url", None) and not (os.environ.get(ENV_SECRET_KEY) or os.environ.get(ENV_SECRET_KEY_FILE)):
+        app.out.err(f"warning: neither {ENV_SECRET_KEY} nor {ENV_SECRET_KEY_FILE} is set: the syncs of integrations"
+                    " whose secrets were stored encrypted (typed into the page, --secret-prompt, --secret-stdin)"
+                    " will fail; give every worker the key serve and the CLI use")
     return run_worker(app.store, app.runner(), url, concurrency=app.args.concurrency, loglevel=app.args.loglevel,
                       ttl=app.args.lease_seconds)
 

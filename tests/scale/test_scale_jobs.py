@@ -212,7 +212,7 @@ def test_serve_with_a_broker_enqueues_and_runs_no_sync_in_its_process(store: Sto
     assert type(in_process).__name__ == "Scheduler"
 
 
-def test_serve_on_postgresql_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_on_postgresql_needs_a_secret_key_and_a_worker_without_one_is_warned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONNECTOR_HOST_SECRET_KEY", raising=False)
     monkeypatch.delenv("CONNECTOR_HOST_SECRET_KEY_FILE", raising=False)
     with pg_store_url("serve") as url:
@@ -222,6 +222,13 @@ def test_serve_on_postgresql_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch)
         assert code == 2, err.getvalue()
         assert "CONNECTOR_HOST_SECRET_KEY" in err.getvalue() and "not a file" in err.getvalue()
         assert not list(Path.cwd().glob("postgresql*"))  # no key file made from the URL
+        from connector_host import job_queue
+
+        monkeypatch.setattr(job_queue, "run_worker", lambda *a, **k: 0)
+        code, _, err = run(url, "worker")  # a worker without the key: warned at its start
+        assert code == 0 and "warning: neither CONNECTOR_HOST_SECRET_KEY nor" in err
+        monkeypatch.setenv("CONNECTOR_HOST_SECRET_KEY", "k")
+        assert "warning" not in run(url, "worker")[2]
 
 
 @pytest.mark.services
