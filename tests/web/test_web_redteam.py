@@ -128,3 +128,19 @@ def test_a_refused_proxy_url_is_never_quoted_with_its_login(client: Any, proxy: 
     page = client.post("/integrations/new/okta", data=form).get_data(as_text=True)
     assert "does not match" in page or "https_proxy" in page
     assert not re.search(r"field-error[^<]*Zq9", page), "the field's error quotes the proxy login"
+
+
+def test_a_key_file_readable_by_others_is_made_private(tmp_path: Any) -> None:
+    """``<store>.key`` decrypts every secret typed into the page; one left readable by others (copied, restored
+    from a backup) was used as it was, while the store next to it is made 0600."""
+    import os
+    import stat
+
+    from connector_host.web.serve import secret_env
+
+    key = tmp_path / "store.db.key"
+    key.write_text("x" * 44 + "\n")
+    os.chmod(key, 0o644)
+    env, notice = secret_env(tmp_path / "store.db", {})
+    assert env["CONNECTOR_HOST_SECRET_KEY_FILE"] == str(key) and notice is None
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -92,6 +93,12 @@ def secret_env(store_path: Path, env: dict[str, str]) -> tuple[dict[str, str], s
 
     key_file = Path(str(store_path) + ".key")
     notice = None
+    try:  # a key file of ours that others can read (copied, restored from a backup) is made private, like the store
+        st = key_file.stat()
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(key_file, 0o600)
+    except OSError:
+        pass
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
