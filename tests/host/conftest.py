@@ -1,8 +1,8 @@
 """Fixtures of the host tests: the throwaway connector of host_fakes, a store, a runner.
 
 The store tests (``test_host_store*.py``) and the tests of what the host does with a store (``BOTH_BACKENDS``: a
-full sync through the runner, snapshot semantics, history, the findings, assets, standards, exceptions, exports
-and trends views) run on both backends: their ``store`` / ``store_url`` is SQLite and PostgreSQL (a fresh schema
+full sync through the runner, snapshot semantics, history, asset identity, the scheduler, the findings, assets,
+standards, exceptions, exports and trends views) run on both backends: their ``store`` / ``store_url`` is SQLite and PostgreSQL (a fresh schema
 per test, dropped after; skipped where PostgreSQL is absent, failing under CI=true: tests/services.py). Other host
 tests use SQLite; a test asks for both with ``@pytest.mark.parametrize("store_backend", BACKENDS, indirect=True)``.
 """
@@ -22,7 +22,8 @@ from services import pg_store_url
 
 BACKENDS = ("sqlite", "postgresql")
 BOTH_BACKENDS = ("test_host_store", "test_host_runner", "test_host_exceptions", "test_host_export",
-                 "test_host_findings_triage", "test_host_standards", "test_host_trends")
+                 "test_host_findings_triage", "test_host_standards", "test_host_trends", "test_host_identity",
+                 "test_host_scheduler")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

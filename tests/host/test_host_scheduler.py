@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 
@@ -66,15 +65,12 @@ def test_twenty_integrations_at_once_without_cross_talk(store, runner, integrati
         assert store.query_findings(f"org{i}").total == 3
 
 
-def test_interrupted_shown_on_restart(store, runner, integration, tmp_path):
+def test_interrupted_shown_on_restart(store, runner, integration, store_url):
     integ = integration()
     sid = store.start_sync(integ.id)
-    db = sqlite3.connect(tmp_path / "store.db")
-    db.execute("UPDATE syncs SET owner = 'somehost-that-crashed:1', heartbeat_at = ? WHERE id = ?",
-               (now_ms() - 3 * 60 * MIN, sid))
-    db.commit()
-    db.close()
-    restarted = Store(tmp_path / "store.db")
+    restarted = Store(store_url)  # the host started again, on the same store (file or PostgreSQL schema)
+    restarted._conn().execute("UPDATE syncs SET owner = 'somehost-that-crashed:1', heartbeat_at = ? WHERE id = ?",
+                              (now_ms() - 3 * 60 * MIN, sid))
     sched = Scheduler(restarted, runner)
     assert sched.recover() == [sid]
     assert restarted.get_sync(sid).status == "interrupted"
