@@ -23,7 +23,7 @@ from services import pg_store_url
 BACKENDS = ("sqlite", "postgresql")
 BOTH_BACKENDS = ("test_host_store", "test_host_runner", "test_host_exceptions", "test_host_export",
                  "test_host_findings_triage", "test_host_standards", "test_host_trends", "test_host_identity",
-                 "test_host_scheduler")
+                 "test_host_scheduler", "test_host_cli")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

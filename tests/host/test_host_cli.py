@@ -6,6 +6,7 @@ import io
 import json
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from connector_host import cli
@@ -25,8 +26,8 @@ class Result:
 
 
 @pytest.fixture
-def run(registry, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONNECTOR_HOST_STORE", str(tmp_path / "cli.db"))
+def run(registry, tmp_path, monkeypatch, store_url):
+    monkeypatch.setenv("CONNECTOR_HOST_STORE", store_url)
     transcript: list[str] = []
 
     def invoke(*argv: str) -> Result:
@@ -72,7 +73,7 @@ def test_connectors_and_checks(run):
     assert run("checks", "nope").code == 2
 
 
-def test_add_validates_and_never_stores_clear_secrets(run, token_env, monkeypatch, tmp_path, added):
+def test_add_validates_and_never_stores_clear_secrets(run, token_env, monkeypatch, store_url, added):
     assert added.json["config"]["auth"]["token"] == f"<secret: from env ${token_env}>"
     assert added.json["interval_minutes"] == 60
     # a secret given with --set needs an encryption key
@@ -99,8 +100,15 @@ def test_add_validates_and_never_stores_clear_secrets(run, token_env, monkeypatc
     assert run("test", "f").code == 2
     assert run("add", "g", "--connector", "fake", "--set", "url=https://x", "--set", "auth.method=token",
                "--secret-env", "auth.token=FAKE_TOKEN", "--interval", "1").code == 2  # below the minimum
-    for f in tmp_path.glob("cli.db*"):
-        assert TOKEN.encode() not in f.read_bytes()
+    if store_url.startswith("postgresql"):
+        from connector_host.store import Store
+
+        with Store(store_url) as store:
+            rows = store._q("SELECT * FROM integrations")
+            assert len(rows) >= 3 and TOKEN not in str([tuple(r) for r in rows])
+    else:
+        files = list(Path(store_url).parent.glob(Path(store_url).name + "*"))
+        assert files and all(TOKEN.encode() not in f.read_bytes() for f in files)
 
 
 def test_secret_file(run, tmp_path):
@@ -227,8 +235,9 @@ def test_progress_display_only_on_a_terminal():
     assert "users 10" in buf.getvalue() and "rate-limit wait 1.5s" in buf.getvalue()
 
 
-def test_store_key_file_is_the_default_encryption_key(run, tmp_path):
-    (tmp_path / "cli.db.key").write_text(Fernet.generate_key().decode() + "\n")  # as `serve` creates it
+@pytest.mark.parametrize("store_backend", ["sqlite"], indirect=True)  # a key file next to a store file
+def test_store_key_file_is_the_default_encryption_key(run, store_url):
+    Path(f"{store_url}.key").write_text(Fernet.generate_key().decode() + "\n")  # as `serve` creates it
     r = run("add", "keyed", "--connector", "fake", "--set", "url=https://x", "--set", "auth.method=token",
             "--set", f"auth.token={TOKEN}", "--json")
     assert r.code == 0, r.err
