@@ -58,10 +58,18 @@ def test_a_write_from_the_page_itself_or_its_proxy_name_passes_the_origin_check(
 @pytest.mark.parametrize("route", ["/api/integrations", "/api/test-connection"])
 def test_a_deeply_nested_json_body_is_a_bad_request(client: Any, route: str) -> None:
     token = _token(client, "localhost")
-    body = "[" * 50_000 + "]" * 50_000
+    body = "[" * 50_000 + "]" * 50_000  # past the parser's recursion limit
     resp = client.post(route, data=body, headers={"Content-Type": "application/json", "X-CSRFToken": token})
     assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
     assert resp.get_json()["status"] == 400
+    # just under it: parsed, then the copies and the validation of the config recursed too deep (a 500)
+    deep: Any = "x"
+    for _ in range(700):
+        deep = {"a": deep}
+    resp = client.post(route, json={"connector": "okta", "name": "n",
+                                    "config": {"org_url": "https://acme.okta.com", "check_overrides": deep}},
+                       headers={"X-CSRFToken": token})
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
 
 
 def test_the_report_escapes_the_integration_name(client: Any, store: Any) -> None:

@@ -180,14 +180,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+MAX_JSON_DEPTH = 64  # a config is a few levels deep; a deeper body only makes copies and validators recurse
+
+
 class _JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, where a body nested too deeply is invalid JSON (a 400), not a ``RecursionError`` (a 500)."""
+    """Flask's JSON, where a body nested too deeply is invalid JSON (a 400), not a ``RecursionError`` (a 500) in
+    the parser or, for a body just under the parser's limit, in the code that copies and validates it."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return super().loads(s, **kwargs)
+            value = super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("the JSON body is nested too deeply") from None
+        if _depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
+        return value
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((v, level + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _refuse(message: str, status: int) -> Any:
