@@ -152,3 +152,29 @@ def test_a_key_file_readable_by_others_is_made_private(tmp_path: Any) -> None:
     env, notice = secret_env(tmp_path / "store.db", {})
     assert env["CONNECTOR_HOST_SECRET_KEY_FILE"] == str(key) and notice is None
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_forwarded_headers_do_not_make_a_new_client_for_the_throttle(store: Any, registry: Any, secret_key: str) -> None:
+    """Held (pinned): the throttle's client is the connection's address, never X-Forwarded-For / X-Real-IP /
+    Forwarded, which any client can set."""
+    from connector_host.web.auth import LoginThrottle
+    from werkzeug.security import generate_password_hash
+
+    app = create_app(store, registry, env={"CONNECTOR_HOST_SECRET_KEY": secret_key}, testing=True,
+                     password_hash=generate_password_hash("correct horse battery"), throttle=LoginThrottle())
+    app.config["WTF_CSRF_ENABLED"] = False
+    c = app.test_client()
+    env = {"REMOTE_ADDR": "10.0.0.9"}
+    assert c.post("/login", data={"password": "wrong guess"}, environ_base=env).status_code == 401
+    for i, header in enumerate(("X-Forwarded-For", "X-Real-IP", "Forwarded", "Client-IP")):
+        resp = c.post("/login", data={"password": "correct horse battery"}, environ_base=env,
+                      headers={header: f"10.9.9.{i}" if header != "Forwarded" else f"for=10.9.9.{i}"})
+        assert resp.status_code == 429, header
+
+
+@pytest.mark.parametrize("host", ["localhost.", "127.0.0.1.", "127.1", "0x7f000001", "2130706433", "[::ffff:127.0.0.1]",
+                                  "[0:0:0:0:0:0:0:1]", "evil.localhost", "localhost:80@evil.example", "localhost,evil",
+                                  "evil.example#localhost"])
+def test_host_header_variants_are_refused(client: Any, host: str) -> None:
+    """Held (pinned): names a rebinding page could get a browser to send that only look like loopback."""
+    assert client.get("/integrations", headers={"Host": host}).status_code == 421
