@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from .context import CheckContext, Gap, Json
 from .registry import check
-from .results import dig, org_res, res, result
+from .results import dig, org_res, res, result, whole
 
 INSECURE_GRANTS = ("implicit", "password")
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
@@ -167,19 +167,20 @@ def as_lifetime(ctx: CheckContext) -> Iterator[dict]:
             yield _as_unread(srv, pol, gap)
             continue
         any_rule = True
-        at = dig(rule, "actions.token.accessTokenLifetimeMinutes")
-        rt = dig(rule, "actions.token.refreshTokenLifetimeMinutes")
-        ev = {"accessTokenLifetimeMinutes": at, "refreshTokenLifetimeMinutes": rt, "max_access": max_at,
+        at_read = dig(rule, "actions.token.accessTokenLifetimeMinutes")
+        rt_read = dig(rule, "actions.token.refreshTokenLifetimeMinutes")
+        at, rt = whole(at_read), whole(rt_read)  # 60.0 is 60
+        ev = {"accessTokenLifetimeMinutes": at_read, "refreshTokenLifetimeMinutes": rt_read, "max_access": max_at,
               "max_refresh": max_rt, "authorization_server": srv.get("name")}
         rel = [res("authorization_server", srv)]
         problems = []
-        if isinstance(at, int) and at > max_at:
+        if at is not None and at > max_at:
             problems.append(f"access tokens live {at} minutes")
-        if isinstance(rt, int) and (rt == 0 or rt > max_rt):
+        if rt is not None and (rt == 0 or rt > max_rt):
             problems.append("refresh tokens never expire" if rt == 0 else f"refresh tokens live {rt} minutes")
         if problems:
             yield result("warning", _as_ref(rule, pol), f"Rule {rule.get('name')!r}: {'; '.join(problems)}.", ev, rel)
-        elif not isinstance(at, int) or not isinstance(rt, int):
+        elif at is None or rt is None:
             yield result("unknown", _as_ref(rule, pol), "The rule does not state both token lifetimes.", ev, rel)
         else:
             yield result("pass", _as_ref(rule, pol), "Token lifetimes are bounded.", ev, rel)

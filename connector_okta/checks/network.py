@@ -51,7 +51,7 @@ def threatinsight_exempt(ctx: CheckContext) -> Iterator[dict]:
         return
     names = {str(z.get("id")): z.get("name") for z in ctx.collection("zones").items}
     ev = {"excludeZones": zones, "names": [names.get(z, z) for z in zones]}
-    related = [{"type": "zone", "uid": z, "name": str(names.get(z, z))} for z in zones]
+    related = [{"type": "network_zone", "uid": z, "name": str(names.get(z, z))} for z in zones]
     if zones:
         yield result("warning", org_res(ctx), f"{len(zones)} network zones are exempt from ThreatInsight; review "
                      "that they contain only trusted egress IPs.", ev, related)
@@ -82,7 +82,7 @@ def anonymizer_blocklist(ctx: CheckContext) -> Iterator[dict]:
                               "proxyType": z.get("proxyType")} for z in hits],
           "accepted_categories": list(ANONYMIZER_CATEGORIES)}
     if hits:
-        yield result("pass", res("zone", hits[0]), f"Zone {hits[0].get('name')!r} blocks anonymizing proxies.", ev)
+        yield result("pass", res("network_zone", hits[0]), f"Zone {hits[0].get('name')!r} blocks anonymizing proxies.", ev)
     else:
         yield result("fail", org_res(ctx), "No ACTIVE blocklist zone blocks anonymizers or Tor.", ev,
                      absence=True)

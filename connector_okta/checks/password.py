@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from .context import CheckContext, Json
 from .policyeval import active_policies, gap_evidence, no_policy_reason, policy_ref, rules_of
 from .registry import check
-from .results import dig, org_res, result
+from .results import dig, org_res, result, whole
 
 WEAK_RESET_METHODS = {"sms", "voice", "email"}
 CLASSIC_WEAK_RECOVERY = {"okta_sms", "okta_call", "okta_email"}
@@ -32,9 +32,10 @@ def _minimum(check_id: str, path: str, label: str, threshold: str | None, fixed:
         need = ctx.t(threshold) if threshold else fixed
 
         def judge(p: Json) -> dict:
-            val = dig(p, path)
-            ev = {field: val, "threshold": need, "policy": p.get("name")}
-            if not isinstance(val, int) or isinstance(val, bool):
+            read = dig(p, path)
+            val = whole(read)  # 8.0 is 8
+            ev = {field: read, "threshold": need, "policy": p.get("name")}
+            if val is None:
                 return result("unknown", policy_ref(p), f"Policy {p.get('name')!r} does not state {field}.", ev)
             if val < need:
                 return result("fail", policy_ref(p), f"Password policy {p.get('name')!r}: {label} is {val}; at least "
@@ -66,10 +67,11 @@ def _maximum(check_id: str, path: str, threshold: str, unstated: str, never: str
         limit = ctx.t(threshold)
 
         def judge(p: Json) -> dict:
-            val = dig(p, path)
-            ev = {field: val, "threshold": limit, "policy": p.get("name")}
+            read = dig(p, path)
+            val = whole(read)  # 10.0 is 10
+            ev = {field: read, "threshold": limit, "policy": p.get("name")}
             words = {"name": p.get("name"), "val": val, "limit": limit, "profile": ctx.profile}
-            if not isinstance(val, int):
+            if val is None:
                 return result("unknown", policy_ref(p), unstated, ev)
             if val == 0:
                 return result("fail", policy_ref(p), never.format(**words), ev)
@@ -139,7 +141,7 @@ def breached(ctx: CheckContext) -> Iterator[dict]:
     def judge(p: Json) -> dict:
         bp = dig(p, "settings.password.breachedProtection")
         ev = {"breachedProtection": bp, "policy": p.get("name")}
-        if isinstance(bp, dict) and (isinstance(bp.get("expireAfterDays"), int) or bp.get("logoutEnabled") is True
+        if isinstance(bp, dict) and (whole(bp.get("expireAfterDays")) is not None or bp.get("logoutEnabled") is True
                                      or bp.get("delegatedWorkflowId")):
             return result("pass", policy_ref(p), "Breached-password protection is configured.", ev)
         return result("warning", policy_ref(p), f"Policy {p.get('name')!r} takes no action on breached passwords.", ev)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .context import CheckContext, Gap, Json
-from .results import dig, last_segment
+from .results import dig, last_segment, whole
 
 ADMIN_CONSOLE_APP = "saasure"
 DASHBOARD_APP = "okta_enduser"
@@ -48,13 +48,12 @@ _ANY_FIELDS = {"riskScore": "level", "identityProvider": "provider", "authContex
 
 
 def _prio(obj: Json) -> tuple[int, int]:
-    p = obj.get("priority")
-    return (0, p) if isinstance(p, int) and not isinstance(p, bool) else (1, 0)
+    p = whole(obj.get("priority"))  # 1.0 is priority 1
+    return (0, p) if p is not None else (1, 0)
 
 
 def _known_priority(obj: Json) -> int | None:
-    p = obj.get("priority")
-    return p if isinstance(p, int) and not isinstance(p, bool) else None
+    return whole(obj.get("priority"))
 
 
 def policy_series_gap(ctx: CheckContext, ptype: str) -> Gap | None:

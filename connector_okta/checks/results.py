@@ -72,6 +72,19 @@ def unknown_collection(ctx: CheckContext, coll: Collection, resource: dict | Non
     )
 
 
+def whole(value: Any) -> int | None:
+    """``value`` as an integer when it is a whole number: ``8`` and ``8.0`` are 8 (some Okta objects carry
+    integers as floats: ``minLength: 8.0``, ``priority: 1.0``); None for anything else (booleans, ``8.5``,
+    strings, infinities, NaN). Every check that reads an integer reads it through this."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def dig(obj: Any, path: str, default: Any = None) -> Any:
     """``dig(policy, "settings.password.complexity.minLength")``; ``default`` if any step is missing or null."""
     cur = obj

@@ -16,7 +16,7 @@ from .policyeval import (
     zone_restriction,
 )
 from .registry import check
-from .results import dig, org_res, result, unknown_collection
+from .results import dig, org_res, result, unknown_collection, whole
 
 
 def _no_policy(ctx: CheckContext, ptype: str = "OKTA_SIGN_ON") -> dict:
@@ -68,11 +68,12 @@ def session_idle(ctx: CheckContext) -> Iterator[dict]:
     limit = ctx.t("max_idle_minutes")
 
     def judge(pol: Json, rule: Json) -> dict:
-        idle = dig(rule, "actions.signon.session.maxSessionIdleMinutes")
-        ev = {"maxSessionIdleMinutes": idle, "threshold": limit, "policy": pol.get("name"), "rule": rule.get("name"),
+        read = dig(rule, "actions.signon.session.maxSessionIdleMinutes")
+        idle = whole(read)  # 120.0 is 120
+        ev = {"maxSessionIdleMinutes": read, "threshold": limit, "policy": pol.get("name"), "rule": rule.get("name"),
               "priority": rule.get("priority")}
         res, rel = rule_ref(rule, pol), [policy_ref(pol)]
-        if not isinstance(idle, int):
+        if idle is None:
             return result("unknown", res, "The rule does not state maxSessionIdleMinutes.", ev, rel)
         if idle <= 0 or idle > limit:
             return result("fail", res, f"Global session idle timeout is {idle} minutes in rule {rule.get('name')!r}; "
@@ -87,11 +88,12 @@ def session_lifetime(ctx: CheckContext) -> Iterator[dict]:
     limit = ctx.t("max_lifetime_minutes")
 
     def judge(pol: Json, rule: Json) -> dict:
-        life = dig(rule, "actions.signon.session.maxSessionLifetimeMinutes")
-        ev = {"maxSessionLifetimeMinutes": life, "threshold": limit, "policy": pol.get("name"),
+        read = dig(rule, "actions.signon.session.maxSessionLifetimeMinutes")
+        life = whole(read)  # 0.0 is 0
+        ev = {"maxSessionLifetimeMinutes": read, "threshold": limit, "policy": pol.get("name"),
               "rule": rule.get("name"), "priority": rule.get("priority")}
         res, rel = rule_ref(rule, pol), [policy_ref(pol)]
-        if not isinstance(life, int):
+        if life is None:
             return result("unknown", res, "The rule does not state maxSessionLifetimeMinutes.", ev, rel)
         if life == 0:
             return result("fail", res, f"Rule {rule.get('name')!r} sets no maximum session lifetime (0 = unlimited); "
@@ -191,10 +193,12 @@ def _admin_console(ctx: CheckContext, field: str, name: str, what: str) -> Itera
         yield unknown_collection(ctx, coll)
         return
     limit = ctx.t(name)
-    val = obj.get(field)
-    res = {"type": "app_settings", "uid": "admin-console", "name": "Okta Admin Console settings"}
-    ev = {field: val, "threshold": limit}
-    if not isinstance(val, int):
+    read = obj.get(field)
+    val = whole(read)  # 15.0 is 15
+    # the asset the admin_console_settings collection is emitted as (normalize/asset.py: a singleton's uid)
+    res = {"type": "org_setting", "uid": f"{ctx.org.id}:admin_console_settings", "name": "Okta Admin Console settings"}
+    ev = {field: read, "threshold": limit}
+    if val is None:
         yield result("unknown", res, f"{field} is not in the Admin Console settings.", ev)
     elif val > limit:
         yield result("fail", res, f"Admin Console {what} is {val} minutes; the {ctx.profile} profile allows at most "

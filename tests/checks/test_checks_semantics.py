@@ -232,3 +232,12 @@ def test_user_stream_volume_emits_failures_and_one_summary() -> None:
     assert emitted == stale == 100
     assert len(summary) == 1 and summary[0]["status"] == "fail" and summary[0]["evidence"]["active_users"] == n
     assert grown < 2_000_000, f"memory grew by {grown} bytes over {n} users"
+
+
+def test_whole_reads_whole_floats_as_integers():
+    from connector_okta.checks.results import whole
+
+    assert whole(8) == 8 and whole(8.0) == 8 and isinstance(whole(8.0), int) and whole(0.0) == 0
+    assert whole(-1.0) == -1
+    for odd in (8.5, True, False, "8", None, float("inf"), float("nan"), [8]):
+        assert whole(odd) is None, odd

@@ -110,14 +110,6 @@ def okta_target() -> Iterator[OktaSandboxTarget]:
 class TestOktaConformance(ConformanceSuite):
     connector_name = "okta"
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "connector_okta defect (issue 19): the Admin Console session checks (connector_okta/checks/session.py, "
-        "_admin_console) name the resource uid 'admin-console', but the admin_console_settings collection is "
-        "emitted as the asset '<org id>:admin_console_settings' (normalize/asset.py, singleton): the host cannot "
-        "link those findings to their asset"))
-    def test_finding_resources_are_emitted_assets(self, seen: Any) -> None:
-        super().test_finding_resources_are_emitted_assets(seen)
-
     @pytest.fixture
     def conformance_target(self, okta_target: OktaSandboxTarget) -> OktaSandboxTarget:
         return okta_target

@@ -177,3 +177,37 @@ def test_ids_shared_across_parents_stay_apart(synced):
     # an app user's id is the user's id under every app: one edge per app
     app_edges = [r for r in s.relationships if r["stream"] == "app_users" and r["from_uid"] == "00u1realshape0000000"]
     assert len(app_edges) == 3
+
+
+def test_whole_floats_are_read_as_integers(synced):
+    """The real-shaped org carries integers as floats (``minLength: 8.0``, ``priority: 1.0``,
+    ``maxSessionIdleMinutes: 120.0``, ``sessionIdleTimeoutMinutes: 15.0``): they are judged as the integers they
+    are, never ``unknown`` "does not state"."""
+    results = {}
+    for rec in synced["okta_real_shaped.json"].records("check_result"):
+        results.setdefault(rec["data"]["check_id"], []).append(rec["data"])
+    unread_floats = [r for rs in results.values() for r in rs if "does not state" in r["message"]
+                     and any(isinstance(v, float) for v in r["evidence"].values())]
+    assert unread_floats == []
+    (min_length,) = results["okta-password-min-length"]
+    assert min_length["status"] == "fail" and min_length["evidence"]["minLength"] == 8.0, min_length
+    (lockout,) = results["okta-password-lockout"]
+    assert lockout["status"] == "fail" and "10 failed attempts" in lockout["message"], lockout
+    (console,) = results["okta-admin-console-session-idle"]
+    assert console["status"] == "pass" and "15 minutes" in console["message"], console
+    # the rule 'Office' (priority 1.0, idle 120.0) is the first Okta applies: it was sorted last as a rule of
+    # unknown priority and its idle time read as missing, so the result named the Default Rule behind it instead
+    (idle,) = results["okta-session-idle-timeout"]
+    assert idle["status"] == "fail" and idle["resource"]["name"] == "Office" and "120 minutes" in idle["message"]
+    (top,) = results["okta-session-default-rule-priority"]
+    assert top["status"] == "pass" and top["resource"]["name"] == "Office", top
+
+
+def test_admin_console_findings_name_their_asset(synced):
+    """The Admin Console session checks name the asset the admin_console_settings collection is emitted as."""
+    s = synced["okta_real_shaped.json"]
+    uids = {row["uid"] for row in s.assets}
+    for rec in s.records("check_result"):
+        if rec["data"]["check_id"].startswith("okta-admin-console-session"):
+            assert rec["data"]["resource"]["uid"] in uids, rec["data"]["resource"]
+            assert rec["data"]["resource"]["uid"].endswith(":admin_console_settings")
