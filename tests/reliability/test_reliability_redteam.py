@@ -7,6 +7,8 @@
 * DNS rebinding: the org's name was judged by the addresses it resolved to once, but each connection resolves it
   again; a name answering a public address first and a loopback (or private, metadata) one next got the request.
   The address a connection reached is now judged before anything is sent on it.
+* ``connector-host export`` to a terminal wrote the CSV / HTML as it was: control characters of server text (and
+  of names) reached the terminal, unlike every other text view.
 """
 
 from __future__ import annotations
@@ -111,3 +113,40 @@ def test_a_name_rebound_to_a_loopback_address_gets_nothing(monkeypatch: pytest.M
         assert target.received == 0  # before: the TLS hello (then, over http, the token) reached it
     finally:
         target.close()
+
+
+class _Tty:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_export_to_a_terminal_escapes_control_characters(tmp_path: object) -> None:
+    import io
+    from pathlib import Path
+
+    from connector_host.cli import main
+    from connector_host.loader import load_connectors
+    from connector_host.store import Store
+
+    db = Path(str(tmp_path)) / "s.db"
+    store = Store(db)
+    name = "acme\x1b]0;pwned\x07\x1b[2J"
+    store.add_integration(name, "okta", {"org_url": "https://acme.okta.com"})
+    store.close()
+    out, err = _Tty(), io.StringIO()
+    code = main(["--store", str(db), "export", "--format", "html", name], registry=load_connectors(allow="okta"),
+                stdout=out, stderr=err)  # type: ignore[arg-type]
+    text = "".join(out.parts)
+    assert code == 0, err.getvalue()
+    assert "<footer" in text and "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;pwned\\x07" in text  # shown escaped

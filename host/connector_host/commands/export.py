@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from ..console import EXIT_OK, CliError, CommandContext
 from ..posture.export import chunks
 from ..posture.report import build as build_report
+from ..terminal import printable
 from ._common import CommandFactory, registered
 from .findings import add_filter_args, build_filter
 
@@ -29,8 +30,9 @@ def _write(app: CommandContext, parts: Iterable[str]) -> int:
     path = app.args.output
     if not path or path == "-":
         stream = app.out.stdout
+        tty = _isatty(stream)  # a terminal gets control characters of server text escaped, as every text view
         for part in parts:
-            stream.write(part)
+            stream.write(printable(part.replace("\r\n", "\n")) if tty else part)
         stream.flush()
         return EXIT_OK
     tmp = f"{path}.part"
@@ -46,6 +48,13 @@ def _write(app: CommandContext, parts: Iterable[str]) -> int:
             os.unlink(tmp)
     print(f"wrote {path}", file=app.out.stderr if app.out.stderr is not None else sys.stderr)
     return EXIT_OK
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def run(app: CommandContext) -> int:
