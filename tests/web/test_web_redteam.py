@@ -178,3 +178,15 @@ def test_forwarded_headers_do_not_make_a_new_client_for_the_throttle(store: Any,
 def test_host_header_variants_are_refused(client: Any, host: str) -> None:
     """Held (pinned): names a rebinding page could get a browser to send that only look like loopback."""
     assert client.get("/integrations", headers={"Host": host}).status_code == 421
+
+
+def test_a_connector_icon_keeps_its_sandboxing_policy(client: Any) -> None:
+    """The icon route sets ``sandbox`` and no script in its CSP (an SVG opened as a document), but the app-wide
+    header replaced it with the page's policy, which lets an SVG load scripts from the site."""
+    resp = client.get("/connectors/okta/icon")
+    assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
+    csp = resp.headers["Content-Security-Policy"]
+    assert "sandbox" in csp and "script-src" not in csp and "default-src 'none'" in csp
+    for path in ("/static/../app.py", "/static/..%2fapp.py", "/static/..%5capp.py", "/connectors/..%2f..%2fetc/icon"):
+        assert client.get(path).status_code == 404, path  # held (pinned): no path traversal
+    assert "sandbox" not in client.get("/integrations").headers["Content-Security-Policy"]

@@ -120,7 +120,7 @@ def create_app(
 
     @app.after_request
     def headers(resp: Any) -> Any:
-        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers.setdefault("Content-Security-Policy", CSP)  # a view may set a stricter one (the icon)
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"  # browsers then send our Origin on our own writes
