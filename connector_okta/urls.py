@@ -57,6 +57,18 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def _legacy_ipv4(host: str) -> bool:
+    """Whether ``host`` is an IPv4 address in a form ``ipaddress`` refuses but the C resolver reads as one
+    (``127.1``, ``0177.0.0.1``, ``0x7f.1``, ``2130706433``): every label numeric, and ``inet_aton`` takes it."""
+    if not host or not all(re.fullmatch(r"(0x[0-9a-f]*|[0-9]+)", label) for label in host.rstrip(".").split(".")):
+        return False
+    try:
+        socket.inet_aton(host.rstrip("."))
+    except OSError:
+        return False
+    return True
+
+
 def is_loopback_host(host: str) -> bool:
     host = host.lower().strip("[]")
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
@@ -201,6 +213,10 @@ def normalize_org_url(raw: Any, *, allow_insecure_http_loopback: bool = False) -
                 "with allow_insecure_http_loopback)"
             )
     ip = _ip(host)
+    if ip is None and _legacy_ipv4(host):
+        raise UnsafeURLError(f"org_url host {host!r} is an IPv4 address written in a legacy form (octal, hex or "
+                             "with parts left out), which the system resolves without DNS; use your Okta org's "
+                             "domain name")
     if ip is not None:
         problem = address_problem(ip, allow_loopback=allow_insecure_http_loopback)
         if problem:

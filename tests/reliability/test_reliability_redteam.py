@@ -7,6 +7,9 @@
 * DNS rebinding: the org's name was judged by the addresses it resolved to once, but each connection resolves it
   again; a name answering a public address first and a loopback (or private, metadata) one next got the request.
   The address a connection reached is now judged before anything is sent on it.
+* ``org_url`` hosts such as ``127.1``, ``0177.0.0.1`` or ``0x7f.1`` passed the config's address checks as domain
+  names (``ipaddress`` refuses those spellings, the C resolver reads them as IPv4 without DNS); only the later
+  resolution caught them. They are refused with the config.
 * ``connector-host export`` to a terminal wrote the CSV / HTML as it was: control characters of server text (and
   of names) reached the terminal, unlike every other text view.
 """
@@ -150,3 +153,14 @@ def test_export_to_a_terminal_escapes_control_characters(tmp_path: object) -> No
     assert code == 0, err.getvalue()
     assert "<footer" in text and "\x1b" not in text and "\x07" not in text
     assert "\\x1b]0;pwned\\x07" in text  # shown escaped
+
+
+@pytest.mark.parametrize("host", ["127.1", "0177.0.0.1", "0x7f.1", "0x7f000001", "10.1", "169.254.43518",
+                                  "0x5d.0xb8.0xd8.0x22"])
+def test_legacy_ipv4_spellings_are_refused_with_the_config(host: str) -> None:
+    from connector_okta.client.errors import UnsafeURLError
+    from connector_okta.urls import normalize_org_url
+
+    with pytest.raises(UnsafeURLError, match="legacy form"):
+        normalize_org_url(f"https://{host}")
+    assert normalize_org_url("https://123.okta.com") == "https://123.okta.com"  # a numeric label of a name is fine
