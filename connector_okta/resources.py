@@ -101,7 +101,7 @@ class Resource:
     more_relations: tuple[Relation, ...] = ()  # further edges of the same object (e.g. the groups a policy targets)
     by_parent: bool = False  # kept grouped by parent id (Collection.by_parent)
     fanout: bool = False  # per-parent reads spend the fan-out budget (may end incomplete)
-    admin_role: str = "READ_ONLY_ADMIN"  # least admin role documented to read it
+    admin_role: str = "READ_ONLY_ADMIN"  # least admin role documented to read it (above LEAST_ROLE: out of scope)
     # streamed sub-collections: the key under which the check engine's visit() sees the parent id
     # (a shallow copy of the object gets it; the emitted record is the object as served)
     visit_parent_key: str | None = None
@@ -161,6 +161,18 @@ PEOPLE_INCLUDE = Relation("applies_to", End("policy"), End("group", "item", _GRO
 PEOPLE_EXCLUDE = Relation("excludes", End("policy"), End("group", "item", _GROUPS_OUT, many=True))
 PEOPLE_INCLUDE_RULE = Relation("applies_to", End("policy_rule"), End("group", "item", _GROUPS_IN, many=True))
 PEOPLE_EXCLUDE_RULE = Relation("excludes", End("policy_rule"), End("group", "item", _GROUPS_OUT, many=True))
+
+#: the least admin role the connector asks for (manifest.json, permissions.roles[0]). A collection that declares a
+#: higher ``admin_role`` (Super Administrator only) and is refused is *not in scope for this credential*: reported
+#: SKIPPED with error_kind ``out_of_scope``, its checks not evaluated, and it does not make the sync partial.
+LEAST_ROLE = "READ_ONLY_ADMIN"
+ROLE_LABELS = {"SUPER_ADMIN": "Super Administrators", "READ_ONLY_ADMIN": "Read-Only Administrators"}
+
+
+def beyond_least_role(res: Resource) -> bool:
+    """Whether ``res`` needs more than the least role the connector asks for (a refusal is then out of scope)."""
+    return res.admin_role != LEAST_ROLE
+
 
 RESOURCES: tuple[Resource, ...] = (
     # --- the org and its settings (single objects, small) ---

@@ -134,6 +134,8 @@ class Collection:
 
     def why(self) -> str:
         """A sentence saying why the collection cannot be trusted (for ``unknown`` results)."""
+        if self.status == "unavailable" and self.error_kind == "out_of_scope":
+            return f"{self.name} is {self.reason}" if self.reason else f"{self.name} is not in scope for this credential"
         base = {
             "incomplete": "was read only in part",
             "unavailable": "could not be read",

@@ -61,6 +61,10 @@ class HostContext:
         budget = get("budget") or {}
         max_seconds = budget.get("max_seconds") if isinstance(budget, Mapping) else getattr(budget, "max_seconds", None)
         self.max_seconds: float | None = float(max_seconds) if isinstance(max_seconds, int | float) else None
+        # the mode the host asked for: "full" forces a full sync (`sync --mode full`, the page's Full sync);
+        # "incremental" (or nothing) lets the connector re-sync incrementally when the last sync can seed it
+        mode = get("sync_mode")
+        self.requested_mode: str | None = mode if mode in ("full", "incremental") else None
 
 
 def setting(config: OktaConfig, name: str, default: Any) -> Any:

@@ -9,9 +9,9 @@ from typing import Any
 from .. import messages
 from ..client.errors import OktaError
 from ..client.routes import route_template
-from ..resources import Resource
+from ..resources import Resource, beyond_least_role
 from .checks_phase import CheckFeed
-from .outcome import Outcome, SyncStopped
+from .outcome import OUT_OF_SCOPE, Outcome, SyncStopped, out_of_scope_reason
 
 NETWORK_FAILURES_TO_STOP = 2  # collections failing on the network (after the client's retries) before we give up
 
@@ -32,6 +32,9 @@ class CollectionLedger(CheckFeed):
                 why = parent.reason if parent else "not read"
                 return Outcome(parent.status if parent else "skipped",
                                reason=f"its parent collection {res.parent} was not read: {why}")
+            if parent.status == "unavailable" and parent.error_kind == OUT_OF_SCOPE:
+                return Outcome("unavailable", reason=f"not in scope for this credential: its parent collection "
+                               f"{res.parent} is not", error_kind=OUT_OF_SCOPE)
             if parent.status == "unavailable":
                 return Outcome("unavailable", reason=f"its parent collection {res.parent} could not be read",
                                error_kind=parent.error_kind)
@@ -48,6 +51,8 @@ class CollectionLedger(CheckFeed):
             raise exc
         self.stop_if_fatal(exc)
         kind, message, rid = exc.kind, str(exc), exc.request_id
+        if kind == "permission" and count == 0 and beyond_least_role(res):
+            return self.out_of_scope(res, exc)
         if kind in ("permission", "feature", "not_found") and count == 0:
             error_kind = "feature" if kind == "not_found" else kind
             out = Outcome("unavailable", reason=message, error_kind=error_kind)
@@ -56,6 +61,12 @@ class CollectionLedger(CheckFeed):
             return out, msgs
         out = Outcome("incomplete", count=count, reason=message, error_kind=kind, described=False)
         return out, [messages.error(kind, message, stream=res.name, request_id=rid, fatal=False)]
+
+    def out_of_scope(self, res: Resource, exc: OktaError) -> tuple[Outcome, list[dict[str, Any]]]:
+        """A collection that needs a higher role than the credential's (Super Administrator only), refused: not
+        in scope for this credential, said in a LOG line rather than an ERROR (it is not a failure)."""
+        reason = out_of_scope_reason(res.name, res.admin_role, exc.status, exc.request_id)
+        return Outcome("unavailable", reason=reason, error_kind=OUT_OF_SCOPE), [messages.log("INFO", f"{res.name}: {reason}")]
 
     def stop_if_fatal(self, exc: OktaError) -> None:
         """Raise SyncStopped when nothing more can be read: a bad credential or config, or a second collection

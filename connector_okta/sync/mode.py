@@ -21,7 +21,8 @@ class ModeDecision(CollectionLedger):
 
     def decide_mode(self) -> Iterator[dict[str, Any]]:
         self.mode = "full"
-        reason = self.prior_full_reason()
+        # the host's request wins: `sync --mode full` and the page's Full sync read everything (issue 16)
+        reason = "the host asked for a full sync" if self.ctx.requested_mode == "full" else self.prior_full_reason()
         if reason is None and any(o.status == "incomplete" and o.error_kind != "budget"
                                   for o in self.outcomes.values()):
             reason = "a small collection could not be read completely"

@@ -14,6 +14,21 @@ from ..checks import Gap
 PARTIAL_KINDS = {"permission", "transient", "network", "rate_limited", "internal", "credentials", "stopped",
                  "not_found"}
 GAPS_NAMED = 20  # parents or series a STREAM_STATUS reason names one by one; the rest are counted
+# a collection that needs more than the least role the connector asks for (resources.beyond_least_role), refused:
+# not in scope for this credential. Not an error: it does not make the sync partial (not in PARTIAL_KINDS)
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def out_of_scope_reason(name: str, role: str, status: int | None, request_id: str | None) -> str:
+    """The STREAM_STATUS reason of a collection out of the credential's scope (its checks say it as they are
+    ``unknown``)."""
+    from ..resources import ROLE_LABELS
+
+    who = ROLE_LABELS.get(role, role)
+    refusal = ", ".join(x for x in (f"HTTP {status}" if status else "", f"request id {request_id}" if request_id
+                                    else "") if x)
+    return (f"not in scope for this credential: Okta serves {name} to {who} only"
+            + (f" ({refusal})" if refusal else "") + "; its checks are not evaluated (grant the role only to have them)")
 
 
 class SyncStopped(Exception):

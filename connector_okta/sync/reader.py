@@ -17,7 +17,7 @@ from ..checks import Gap
 from ..client.errors import NotFound, OktaError, ResponseError
 from ..collect import records_for
 from ..fanout import DONE, ERROR, PAGE, parallel_pages
-from ..resources import BY_NAME, Resource
+from ..resources import BY_NAME, Resource, beyond_least_role
 from .children import MAX_ALIVE_REREADS, Job, NotAsked, Reads, SeriesEvent, plan_children
 from .ledger import CollectionLedger
 from .outcome import Outcome, SyncStopped
@@ -239,7 +239,7 @@ class CollectionReader(CollectionLedger):
         res, outcome = reads.res, reads.outcome
         if res.parent:
             yield from self.settle_parents(reads)
-            if reads.refused is not None and not reads.done_parents:
+            if self.refused_whole(reads):
                 return (yield from self.refused_outcome(res, reads.refused))
         else:
             if res.mode == "kept" and len(reads.series) > 1:
@@ -278,7 +278,7 @@ class CollectionReader(CollectionLedger):
             outcome.items = [item for pid in outcome.by_parent for item in outcome.by_parent[pid]]
             outcome.parent_of = {k: v for k, v in outcome.parent_of.items() if v in outcome.by_parent}
         failed = [g for g in outcome.gaps.values() if g.kind not in ("budget", "feature")]
-        if failed and not (reads.refused is not None and not reads.done_parents):
+        if failed and not self.refused_whole(reads):
             first = failed[0]
             more = f" ({len(failed) - 1} more {reads.parent_label}s could not be read either)" if len(failed) > 1 \
                 else ""
@@ -287,8 +287,22 @@ class CollectionReader(CollectionLedger):
         if reads.budget_reason:
             yield messages.log("WARNING", f"{res.name}: {reads.budget_reason}")
 
+    @staticmethod
+    def refused_whole(reads: Reads) -> bool:
+        """Whether Okta refused the whole sub-collection: before any parent was read, or, for one that needs a role
+        this credential lacks (Super Administrator only), before anything was read (the parents Okta says have
+        none, read without a request, change nothing: it is out of scope)."""
+        if reads.refused is None:
+            return False
+        return not reads.done_parents or (reads.refused.kind == "permission" and beyond_least_role(reads.res)
+                                          and reads.outcome.count == 0)
+
     def refused_outcome(self, res: Resource, exc: OktaError) -> Generator[dict[str, Any], None, Outcome]:
         """Okta would not serve the collection at all (403, feature not enabled, an absent endpoint's 404)."""
+        if exc.kind == "permission" and beyond_least_role(res):  # Super Administrator only: out of scope
+            outcome, msgs = self.out_of_scope(res, exc)
+            yield from msgs
+            return outcome
         kind = "feature" if exc.kind == "not_found" else exc.kind
         if kind != "feature":
             yield messages.error(exc.kind, str(exc), stream=res.name, request_id=exc.request_id, fatal=False)

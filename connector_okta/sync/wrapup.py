@@ -42,6 +42,12 @@ class WrapUp(RunState):
             return "partial", f"incomplete or unreadable: {', '.join(bad)}"
         if self.crashed_checks:
             return "partial", "inventory complete; the check engine failed"
+        # collections that need a higher role than the credential's do not make the sync partial: a note says them
+        out_of_scope = sorted(n for n, o in self.outcomes.items() if o.error_kind == "out_of_scope")
+        if out_of_scope:
+            return "succeeded", (f"every collection in scope for this credential was read; not in scope for this "
+                                 f"credential (Super Administrator only): {', '.join(out_of_scope)}, their checks "
+                                 "not evaluated")
         return "succeeded", "every enabled collection was read"
 
     def state_complete(self) -> bool:

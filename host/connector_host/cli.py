@@ -31,6 +31,7 @@ from .console import (
     Output,
     ProgressDisplay,
     history_table,
+    out_of_scope,
     ts,
 )
 from .demo import add_demo_parser, run_demo
@@ -412,6 +413,10 @@ class App:
                         _stream_count(s, v) for s, v in (r.counts if isinstance(r.counts, Mapping) else {}).items()))
                     if r.message and r.status in ("interrupted", "failed"):
                         self.out.line(f"  {r.message}")
+                    scope = out_of_scope(r)
+                    if scope:
+                        self.out.line(f"  not in scope for this credential: {', '.join(scope)} (their checks are "
+                                      "not evaluated; not an error)")
                     for e in (r.errors if isinstance(r.errors, list) else [])[:10]:
                         if isinstance(e, Mapping):
                             self.out.line(f"  {e.get('kind')}: {e.get('message')}")
@@ -462,6 +467,10 @@ def _stream_count(stream: str, value: Any) -> str:
     """One collection of a sync's counts: ``{records, status}`` once a sync ended, a bare number while it ran
     (what a killed sync leaves)."""
     if isinstance(value, Mapping):
+        if value.get("error_kind") == "out_of_scope":
+            return f"{stream} (not in scope for this credential)"
+        if value.get("changed_only"):  # an incremental sync re-read only what changed
+            return f"{stream} {value.get('records')} changed" if value.get("records") else f"{stream} unchanged"
         return f"{stream} {value.get('records')} ({value.get('status') or '-'})"
     return f"{stream} {value} (-)"
 
@@ -544,7 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("name")
     s = cmd("sync", "sync an integration now")
     s.add_argument("name")
-    s.add_argument("--mode", choices=["full", "incremental"], default="full")
+    s.add_argument("--mode", choices=["full", "incremental"], default=None,
+                   help="full: read everything; incremental (the default when the connector offers it): re-read "
+                        "only what changed when the last sync allows it")
     s.add_argument("--no-wait", action="store_true", help="with a broker: return once the sync is queued")
     s.add_argument("--force-unlock", action="store_true",
                    help="first end a sync of this integration still marked running (a stuck or killed one)")

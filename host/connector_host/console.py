@@ -10,7 +10,7 @@ import argparse
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 from .config_secrets import Redactor
@@ -154,10 +154,24 @@ class ProgressDisplay:
         self.stream.flush()
 
 
+def out_of_scope(record: SyncRecord) -> list[str]:
+    """The collections of a sync not in scope for its credential (the connector reported them SKIPPED with
+    ``error_kind`` ``out_of_scope``: a role the credential lacks; not an error)."""
+    counts = record.counts if isinstance(record.counts, Mapping) else {}
+    return sorted(s for s, c in counts.items() if isinstance(c, Mapping) and c.get("error_kind") == "out_of_scope")
+
+
+def _assets(record: SyncRecord) -> str:
+    """The ASSETS cell: an incremental sync re-read only what changed, so its count says so."""
+    if record.sync_mode == "incremental" and record.status in ("succeeded", "partial"):
+        return f"{record.assets_seen:,} changed" if record.assets_seen else "unchanged"
+    return str(record.assets_seen)
+
+
 def history_table(out: Output, records: Sequence[SyncRecord]) -> None:
     """Sync records as the table ``history``, ``sync``, ``schedule`` and ``demo`` print."""
     out.table(
-        [(r.id, r.integration, ts(r.started_at), _dur(r), r.status, r.sync_mode, r.records, r.assets_seen,
+        [(r.id, r.integration, ts(r.started_at), _dur(r), r.status, r.sync_mode, r.records, _assets(r),
           r.findings_seen, r.findings_new, r.findings_resolved, r.assets_gone, r.api_requests, len(r.errors))
          for r in records],
         ["SYNC", "INTEGRATION", "STARTED", "TOOK", "STATUS", "MODE", "RECORDS", "ASSETS", "FINDINGS",

@@ -130,7 +130,7 @@ class JobQueue:
             raise QueueError(f"could not publish sync job {job.id} to the broker {_mask(self.broker)}: {e}") from e
         leases.mark_published(self.store, job.id)
 
-    def enqueue(self, integ: Integration, *, trigger: str = "manual", mode: str = "full",
+    def enqueue(self, integ: Integration, *, trigger: str = "manual", mode: str | None = None,
                 dedupe_key: str | None = None, refuse_busy: bool = True) -> Job | None:
         """Queue a sync of ``integ``; :class:`SyncInProgress` when it has a job queued or running already
         (``refuse_busy``); None when ``dedupe_key`` was used already."""
@@ -139,7 +139,8 @@ class JobQueue:
             if busy is not None:
                 raise SyncInProgress(f"integration {integ.name!r} has a sync {busy.state} already (job {busy.id});"
                                      " wait for it to end")
-        job = leases.create(self.store, integ.id, trigger=trigger, mode=mode, dedupe_key=dedupe_key)
+        # no mode asked: incremental, which the runner turns into full for a connector without incremental syncs
+        job = leases.create(self.store, integ.id, trigger=trigger, mode=mode or "incremental", dedupe_key=dedupe_key)
         if job is None:
             return None
         try:

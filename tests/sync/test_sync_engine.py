@@ -125,19 +125,40 @@ def test_messages_match_the_host_schema(run_fake, fake_org, fakes):
 
 def test_permission_denied_collection_is_skipped_and_partial(run_fake, fake_org, fakes):
     client = fakes.FakeClient(fake_org)
+    client.fail[r"/api/v1/trustedOrigins"] = fakes.PermissionDenied("GET /api/v1/trustedOrigins: permission denied",
+                                                                    status=403, error_code="E0000006",
+                                                                    request_id="req-1")
+    msgs, _, engine = run_fake(fake_org, client=client)
+    s = final_statuses(msgs)["trusted_origins"]
+    assert s["status"] == "SKIPPED" and s["error_kind"] == "permission" and "permission denied" in s["reason"]
+    (err,) = by_type(msgs, "ERROR")
+    assert err["kind"] == "permission" and err["fatal"] is False and err["stream"] == "trusted_origins"
+    assert err["request_id"] == "req-1"
+    assert engine.collections["trusted_origins"].status == "unavailable"
+    st = status_of(msgs)
+    assert st["status"] == "partial" and "trusted_origins" in st["message"]
+    assert final_statuses(msgs)["users"]["status"] == "COMPLETE"  # the rest still read
+
+
+def test_a_super_admin_collection_refused_is_out_of_scope_and_the_sync_succeeds(run_fake, fake_org, fakes):
+    """Least privilege (issue 16): log_streams needs a Super Administrator (resources: admin_role); refused, it is
+    not in scope for this credential: SKIPPED with error_kind out_of_scope, a LOG line and no ERROR, its checks
+    unknown with the reason, and the sync succeeds with a note."""
+    client = fakes.FakeClient(fake_org)
     client.fail[r"/api/v1/logStreams"] = fakes.PermissionDenied("GET /api/v1/logStreams: permission denied",
                                                                  status=403, error_code="E0000006",
                                                                  request_id="req-1")
     msgs, _, engine = run_fake(fake_org, client=client)
     s = final_statuses(msgs)["log_streams"]
-    assert s["status"] == "SKIPPED" and s["error_kind"] == "permission" and "permission denied" in s["reason"]
-    (err,) = by_type(msgs, "ERROR")
-    assert err["kind"] == "permission" and err["fatal"] is False and err["stream"] == "log_streams"
-    assert err["request_id"] == "req-1"
-    assert engine.collections["log_streams"].status == "unavailable"
+    assert s["status"] == "SKIPPED" and s["error_kind"] == "out_of_scope"
+    assert s["reason"].startswith("not in scope for this credential") and "req-1" in s["reason"]
+    assert by_type(msgs, "ERROR") == []
+    assert any("log_streams: not in scope" in m["message"] for m in by_type(msgs, "LOG"))
+    coll = engine.collections["log_streams"]
+    assert coll.status == "unavailable" and coll.why().startswith("log_streams is not in scope for this credential")
     st = status_of(msgs)
-    assert st["status"] == "partial" and "log_streams" in st["message"]
-    assert final_statuses(msgs)["users"]["status"] == "COMPLETE"  # the rest still read
+    assert st["status"] == "succeeded" and "not in scope for this credential" in st["message"]
+    assert "log_streams" in st["message"]
 
 
 def test_permission_denied_sub_collection_stops_asking(run_fake, fake_org, fakes):

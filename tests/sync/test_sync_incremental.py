@@ -127,7 +127,8 @@ def test_stable_permission_gap_still_allows_incremental(run_fake, fake_org, fake
         return c
 
     first, _, _ = run_fake(fake_org, client=client())
-    assert by_type(first, "SYNC_STATUS")[0]["status"] == "partial"
+    # Okta Support access needs a Super Administrator: not in scope for this credential, not partial (issue 16)
+    assert by_type(first, "SYNC_STATUS")[0]["status"] == "succeeded"
     second, _, _ = run_fake(fake_org, client=client(), state=state_of(first))
     assert mode_of(second) == "incremental"
     assert results(second) == results(first)

@@ -164,8 +164,10 @@ def test_connection() -> Any:
 def start_sync(iid: int) -> Any:
     h = host()
     integ = h.store.get_integration(iid)
+    body = request.get_json(silent=True) if request.is_json else None
+    mode = (body.get("mode") if isinstance(body, dict) else None) or request.form.get("mode")
     try:
-        status = h.jobs.start(integ)
+        status = h.jobs.start(integ, mode="full" if mode == "full" else None)  # "full": the page's Full sync
     except SyncInProgress as e:
         return jsonify(error=str(e), status=409, sync=h.jobs.status(integ)), 409
     return jsonify(status), 202

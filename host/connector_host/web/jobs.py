@@ -43,11 +43,13 @@ class SyncJobs:
             live = self._live.get(integ.id)
         return bool(live and live["running"]) or self.runner.is_running(integ.id)
 
-    def start(self, integ: Integration) -> dict[str, Any]:
+    def start(self, integ: Integration, mode: str | None = None) -> dict[str, Any]:
         """Start a manual sync in a background thread (or queue it for the workers); :class:`SyncInProgress` when
-        one is running."""
+        one is running. ``mode``: ``full`` for the page's Full sync, None to let the connector choose."""
+        if mode not in ("full", "incremental"):
+            mode = None
         if self.queue is not None:
-            self.queue.enqueue(integ, trigger="manual")
+            self.queue.enqueue(integ, trigger="manual", mode=mode)
             return self.status(integ)
         with self._lock:
             live = self._live.get(integ.id)
@@ -59,15 +61,15 @@ class SyncJobs:
                 "running": True, "sync_id": None, "counts": {}, "requests": None, "rate_limit_wait_seconds": None,
                 "message": "starting", "started_at": int(time.time() * 1000), "error": None,
             }
-        t = threading.Thread(target=self._run, args=(integ,), name=f"web-sync-{integ.id}", daemon=True)
+        t = threading.Thread(target=self._run, args=(integ, mode), name=f"web-sync-{integ.id}", daemon=True)
         self._threads.append(t)
         t.start()
         return self.status(integ)
 
-    def _run(self, integ: Integration) -> None:
+    def _run(self, integ: Integration, mode: str | None = None) -> None:
         error = None
         try:
-            self.runner.sync(integ.id, trigger="manual", progress=self.progress,
+            self.runner.sync(integ.id, trigger="manual", mode=mode, progress=self.progress,
                              cancelled=self._cancel.setdefault(integ.id, threading.Event()).is_set)
         except SyncInProgress as e:
             error = str(e)

@@ -181,7 +181,8 @@ def sync_scope(record: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(c, Mapping) or c.get("status") not in ("SKIPPED", "INCOMPLETE"):
             continue
         reason = str(c.get("reason") or "")
-        if stream in refused or "permission denied" in reason or "lacks the role" in reason:
+        if (c.get("error_kind") == "out_of_scope" or stream in refused or "permission denied" in reason
+                or "lacks the role" in reason or reason.startswith("not in scope for this credential")):
             out_of_scope.append(stream)
         elif c.get("status") == "SKIPPED":
             not_available.append(stream)

@@ -204,8 +204,9 @@ def integration(iid: int) -> Any:
 def sync_now(iid: int) -> Any:
     integ = _integ_or_404(iid)
     try:
-        host().jobs.start(integ)
-        flash("Sync started.", "ok")
+        full = request.form.get("mode") == "full"  # the Full sync button
+        host().jobs.start(integ, mode="full" if full else None)
+        flash("Full sync started." if full else "Sync started.", "ok")
     except SyncInProgress as e:
         flash(str(e), "error")
     return redirect(url_for("pages.integration", iid=iid))

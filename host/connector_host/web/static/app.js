@@ -115,7 +115,8 @@
 
   // ---- Sync Now: start through the API, then poll its progress without reloading
   document.querySelectorAll("[data-sync-form]").forEach((sf) => {
-    const btn = sf.querySelector("button");
+    const buttons = sf.querySelectorAll("button");
+    const btn = { set disabled(v) { buttons.forEach((b) => { b.disabled = v; }); } };
     const panel = document.getElementById("progress-panel");
     const text = document.getElementById("progress-text");
     const counts = document.querySelector("#progress-counts tbody");
@@ -157,7 +158,8 @@
     sf.addEventListener("submit", async (e) => {
       e.preventDefault();
       btn.disabled = true;
-      const r = await api(sf.dataset.api, { method: "POST" });
+      const full = e.submitter && e.submitter.name === "mode" && e.submitter.value === "full";  // the Full sync button
+      const r = await api(sf.dataset.api, full ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ mode: "full" }) } : { method: "POST" });
       if (!r.ok && r.status !== 409) { btn.disabled = false; flash(r.body.error || "could not start the sync", "error"); return; }
       panel.hidden = false;
       text.textContent = "Starting…";
