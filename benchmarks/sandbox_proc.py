@@ -5,10 +5,13 @@
     proc.stats()                  # the sandbox's request counters (requests per bucket, 429s)
     proc.shape()                  # the served org's size and the lower bound inputs (see lower_bound.py)
     proc.reset_limits()           # fresh rate-limit windows before the next client
+    proc.set_limits(False)        # limits off (a reference sync), then on again
+    proc.small_change()           # 1% of users, one policy rule and one app assignment changed
     proc.stop()
 
 Run directly (``python benchmarks/sandbox_proc.py --users 1000``) it prints ``{"url": ..., "token": ...}`` and
-then answers the commands ``stats``, ``shape``, ``reset`` and ``quit`` read from stdin. The token never goes
+then answers the commands ``stats``, ``shape``, ``reset``, ``limits on``, ``limits off``, ``change`` and ``quit``
+read from stdin. The token never goes
 to a log: it only travels over this pipe to the benchmark, which passes it to the clients it starts.
 """
 
@@ -63,6 +66,14 @@ def serve(argv: list[str] | None = None) -> int:
         elif cmd == "reset":
             sb.limiter = RateLimiter(limits, time_scale=args.time_scale, token_share=args.token_share)
             reply = {"ok": True}
+        elif cmd in ("limits off", "limits on"):  # e.g. a reference sync that should not wait on limits
+            sb.limiter = RateLimiter(limits if cmd == "limits on" else None, time_scale=args.time_scale,
+                                     token_share=args.token_share)
+            reply = {"ok": True}
+        elif cmd == "change":  # the benchmark's small change (okta_sandbox.changes.small_change)
+            from okta_sandbox.changes import small_change
+
+            reply = small_change(sb.org, seed=args.seed)
         elif cmd == "quit":
             break
         else:
@@ -117,6 +128,13 @@ class SandboxProc:
 
     def reset_limits(self) -> None:
         self._ask("reset")
+
+    def set_limits(self, on: bool) -> None:
+        self._ask("limits on" if on else "limits off")
+
+    def small_change(self) -> dict[str, Any]:
+        """1% of users, one policy rule and one app assignment changed (okta_sandbox.changes.small_change)."""
+        return self._ask("change")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -44,8 +44,13 @@ def error(kind: str, message: str, *, stream: str | None = None, request_id: str
                                        "request_id": request_id, "fatal": fatal}}
 
 
-def sync_status(status: str, message: str, sync_mode: str | None = None) -> dict[str, Any]:
+def sync_status(status: str, message: str, sync_mode: str | None = None,
+                snapshot_streams: list[str] | None = None) -> dict[str, Any]:
+    """``snapshot_streams`` (an incremental sync): the streams read in full, and ``check_results`` when every check
+    result was emitted; the host treats those as it would on a full sync (what is not seen is gone or resolved)."""
     payload: dict[str, Any] = {"status": status, "message": message}
     if sync_mode:
         payload["sync_mode"] = sync_mode
+    if snapshot_streams is not None:
+        payload["snapshot_streams"] = list(snapshot_streams)
     return {"type": "SYNC_STATUS", "sync_status": payload}

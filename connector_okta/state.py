@@ -1,27 +1,22 @@
 """The sync state handed back to the host (``STATE``) and how the next sync reads it.
 
-Incremental sync, as chosen here (issue 8):
+Re-syncs, as chosen here (issue 18; ``sync/delta.py`` reads, ``docs/internals.md`` explains):
 
-- A **full** sync reads everything. It records, for the next sync: high-water marks (the largest
-  ``lastUpdated`` of users, groups and devices, the largest ``lastMembershipUpdated`` of groups), a digest of
-  the small collections the checks read (org settings, policies and rules, apps, authenticators, zones, ...),
-  a digest of the config that shapes results, and every check result it emitted (deflated, base64).
-- The next sync reads the small collections again (they are cheap and every check reads them), then asks
-  Okta for what changed since the marks: ``/api/v1/users?filter=lastUpdated gt "<mark>"`` (a filter covers
-  every status, DEPROVISIONED included), ``/api/v1/groups?filter=lastUpdated gt "<m>" or
-  lastMembershipUpdated gt "<m>"`` and ``/api/v1/devices?search=lastUpdated gt "<m>"`` (one request each).
-- If nothing changed (same small-collection digest, empty deltas) the sync is **incremental**: it emits the
-  small collections, no users, groups or memberships, and the stored check results unchanged. Two syncs of an
-  unchanged org therefore give identical results, and the second costs the small collections plus three
-  requests.
-- If anything changed, the checks need the whole population (user checks aggregate over every user), so the
-  sync reads the large collections in full, re-runs every check, and is reported as **full**.
-- Every ``full_sync_every``-th sync is full anyway, so deletions, changes Okta's filters do not reveal (app
-  assignments, per-object reads of the checks' fan-out) and the passing of time (inactivity) are seen.
+- A **full** sync reads everything. It records, for the next sync: high-water marks (``lastUpdated`` of users and
+  devices, ``lastMembershipUpdated`` of groups: the largest seen, at most the sync's start less a margin, so an
+  update made while a collection was being read is read again), where the next System Log query starts
+  (``log_since``), a digest of the config that shapes results, and the **users view**: for every user, the fields
+  the users checks read, deflated (``sync/users_view.py``).
+- The next sync is **incremental** unless it must be full (no complete previous sync, another org, a changed
+  config, a collection the last sync could not read, every ``full_sync_every``-th sync). It reads the small
+  collections and the groups again, and of the rest only what Okta says changed: users and devices updated since
+  the marks, the members of groups whose memberships moved (and of admin groups), the app assignments of apps the
+  System Log names. Every check runs again, the users from the view plus the changes: the results are a full
+  sync's, today.
 - A sync that was not complete (partial or failed) leaves ``needs_full`` so the next one is full.
 
 ``SYNC_STATUS`` and the state both carry ``sync_mode``; the host applies snapshot semantics (gone assets,
-resolved findings) only to a succeeded **full** sync.
+resolved findings) only to a succeeded **full** sync, so deletions show at the next full sync.
 """
 
 from __future__ import annotations
@@ -34,13 +29,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the users view replaces the stored check results (issue 18)
+# a high-water mark is never later than its sync's start less this: what changed while a collection was being
+# read is read again by the next sync
+MARK_MARGIN_MS = 5 * 60 * 1000
 
 
 def pack(value: Any) -> str:
     """JSON, deflated, base64: the stored check results take a tenth of their JSON size in the host's store."""
     raw = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
     return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+
+
+class Tally:
+    """Counts the check results a sync emits (the state no longer stores them: a re-sync judges again)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def append(self, result: Any) -> None:
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
 
 
 class ResultPacker:
@@ -106,6 +117,9 @@ class PriorState:
     high_water: dict[str, str] = field(default_factory=dict)
     check_results: list[dict[str, Any]] | None = None
     needs_full: bool = True
+    users_view: list[str] | str | None = None  # packed: base64 pieces (sync/users_view.py)
+    users_view_count: int = 0
+    log_since: str | None = None  # where the next System Log query starts
 
     @classmethod
     def load(cls, raw: Mapping[str, Any] | None) -> PriorState:
@@ -125,14 +139,20 @@ class PriorState:
                 high_water={str(k): str(v) for k, v in dict(hw).items() if isinstance(v, str)},
                 check_results=list(results) if isinstance(results, list) else None,
                 needs_full=bool(raw.get("needs_full", False)),
+                users_view=raw["users_view_packed"] if isinstance(raw.get("users_view_packed"), list | str)
+                else None,
+                users_view_count=int(raw.get("users_view_count") or 0),
+                log_since=raw["log_since"] if isinstance(raw.get("log_since"), str) else None,
             )
         except (TypeError, ValueError, zlib.error):
             return cls()
 
     def full_reason(self, *, org_uid: str, config_digest: str, full_sync_every: int) -> str | None:
         """Why the next sync must be full, or None when an incremental one may do."""
-        if self.needs_full or self.check_results is None or not self.high_water:
+        if self.needs_full or not self.high_water:
             return "no complete previous sync"
+        if self.users_view is None:
+            return "the last sync left no users view"
         if self.org_uid != org_uid:
             return "the state belongs to another org"
         if self.config_digest != config_digest:
@@ -151,8 +171,10 @@ def new_state(
     config_digest: str,
     kept_digest: str | None,
     high_water: Mapping[str, str],
-    check_results: list[dict[str, Any]] | ResultPacker | None,
+    check_results: list[dict[str, Any]] | ResultPacker | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The STATE of a sync; ``extra`` (the users view, where the System Log is read from) only when complete."""
     count = prior.sync_count + 1
     if not complete:
         # keep the marks of the last complete sync out: the next sync reads everything
@@ -168,6 +190,7 @@ def new_state(
         "config_digest": config_digest,
         "kept_digest": kept_digest,
         "high_water": dict(high_water),
-        "check_results_packed": check_results.packed() if isinstance(check_results, ResultPacker)
-        else pack(check_results or []),
+        **({"check_results_packed": check_results.packed() if isinstance(check_results, ResultPacker)
+            else pack(check_results)} if check_results is not None else {}),
+        **dict(extra or {}),
     }

@@ -10,11 +10,14 @@ Order of a sync (one module per phase; :class:`SyncRun` in :mod:`.run` mixes the
    zones, apps, ...), then their per-parent sub-collections (policy rules, app groups, admin roles, ...) on a
    bounded thread pool; each is handed whole to the check engine (:mod:`.kept`);
 4. the mode decision (full or incremental, see :mod:`connector_okta.state`) (:mod:`.mode`);
-5. the **stream** phase on a full sync: groups (kept), group roles (budgeted fan-out), app assignments,
+5. on a full sync the **stream** phase: groups (kept), group roles (of the groups Okta flags), app assignments,
    users (plain listing + DEPROVISIONED), group memberships and devices, each object emitted and visited by
-   the engine, never held (:mod:`.streamed`);
-6. the check engine's ``finish()`` (:mod:`.checks_phase`) or, on an incremental sync, the stored results
-   (:mod:`.mode`), then ``STATS``, ``STATE`` and exactly one ``SYNC_STATUS`` (:mod:`.wrapup`).
+   the engine, never held (:mod:`.streamed`); on an incremental sync the **delta** phase: groups and group roles
+   again, then only what Okta says changed (users and devices by ``lastUpdated``, members of groups whose
+   memberships moved, app assignments the System Log names), every user judged again from the last sync's users
+   view and the changes (:mod:`.delta`, :mod:`.users_view`, :mod:`.changefeed`);
+6. the check engine's ``finish()`` (:mod:`.checks_phase`), then ``STATS``, ``STATE`` and exactly one
+   ``SYNC_STATUS`` (:mod:`.wrapup`).
 
 A collection Okta will not serve (403, E0000015, 404) is reported with ``STREAM_STATUS`` and given to the checks
 as ``unavailable``; a feature absent by pipeline is ``not_applicable`` and a collection disabled in the config

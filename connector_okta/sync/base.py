@@ -11,9 +11,10 @@ from .. import messages
 from ..config import OktaConfig
 from ..fanout import BudgetFanout
 from ..resources import BY_NAME, RESOURCES, Resource
-from ..state import HighWater, PriorState, ResultPacker, digest
+from ..state import HighWater, PriorState, Tally, digest
 from .context import EngineFactory, HostContext, SyncClient, SyncEngine, org_url_of, setting, stats_of
 from .outcome import Outcome, SyncStopped
+from .users_view import ViewWriter
 
 PROGRESS_EVERY_SECONDS = 2.0
 DEFAULT_FULL_SYNC_EVERY = 7
@@ -44,7 +45,9 @@ class RunState:
         self.admin_ids: set[Any] | None = None  # ids listed by admin_users, once it is read
         self.engine: SyncEngine | None = None
         self.engine_streams: set[str] = set()
-        self.results = ResultPacker()  # packed as emitted (memory stays flat), for the next sync's STATE
+        self.results = Tally()  # how many check results were emitted
+        self.users_view = ViewWriter()  # every user as the checks saw it, for the next sync (sync/users_view.py)
+        self.log_feed_ok = False  # the System Log said what changed (sync/changefeed.py)
         self.deferred: list[Resource] = []  # kept collections read in the stream phase (DEFER_WHEN_FULL)
         self.high_water = HighWater()
         self.mode = "full"

@@ -12,8 +12,8 @@ from ..resources import RESOURCES, Resource
 from .reader import CollectionReader
 
 # kept-phase collections no check reads (only their relationship records matter), in a rate-limit bucket of their
-# own (apps): when the sync is known to be full before it starts, they are read in the stream phase, side by side
-# with the large collections, instead of alone before them (issue 8: 40 s of 150 s at 100,000 users)
+# own (apps): read after the mode decision, on a full sync side by side with the large collections instead of alone
+# before them (issue 8: 40 s of 150 s at 100,000 users), on a re-sync only under the apps that changed (issue 18)
 DEFER_WHEN_FULL = frozenset({"app_groups"})
 
 
@@ -23,10 +23,9 @@ class KeptPhase(CollectionReader):
     def kept_phase(self) -> Iterator[dict[str, Any]]:
         top = [r for r in RESOURCES if r.phase == "kept" and not r.parent and r.name != "org"]
         yield from self.read_many(top)
-        known_full = self.prior_full_reason() is not None
         for res in RESOURCES:
             if res.phase == "kept" and res.parent:
-                if known_full and res.name in DEFER_WHEN_FULL:
+                if res.name in DEFER_WHEN_FULL:
                     self.deferred.append(res)
                     continue
                 self.check_stop()

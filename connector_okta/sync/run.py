@@ -14,6 +14,7 @@ from ..client.errors import ConfigError
 from ..config import OktaConfig, load_config
 from .bootstrap import Bootstrap
 from .context import EngineFactory, SyncClient, log
+from .delta import DeltaPhase
 from .kept import KeptPhase
 from .mode import ModeDecision
 from .outcome import SyncStopped
@@ -21,7 +22,7 @@ from .streamed import StreamPhase
 from .wrapup import WrapUp
 
 
-class SyncRun(Bootstrap, KeptPhase, StreamPhase, ModeDecision, WrapUp):
+class SyncRun(Bootstrap, KeptPhase, StreamPhase, DeltaPhase, ModeDecision, WrapUp):
     """One sync. ``run()`` yields the messages; the caller wraps it with :func:`guarded`."""
 
     def run(self) -> Iterator[dict[str, Any]]:
@@ -31,9 +32,9 @@ class SyncRun(Bootstrap, KeptPhase, StreamPhase, ModeDecision, WrapUp):
             yield from self.decide_mode()
             if self.mode == "full":
                 yield from self.stream_phase()
-                yield from self.finish_checks()
             else:
-                yield from self.replay_checks()
+                yield from self.delta_phase()
+            yield from self.finish_checks()
         except SyncStopped as stop:
             self.stop = stop
             if stop.error:

@@ -9,9 +9,11 @@ from typing import Any
 
 from .. import messages
 from ..resources import RESOURCES
-from ..state import new_state
+from ..state import MARK_MARGIN_MS, new_state
+from . import changefeed
 from .base import RunState
 from .context import stats_of
+from .delta import DELTA_STREAMS
 from .outcome import Outcome, SyncStopped
 
 MARKED_COLLECTIONS = ("users", "groups", "groups_membership", "devices")  # the high-water marks of a full sync
@@ -60,16 +62,27 @@ class WrapUp(RunState):
         return not any(o.status == "incomplete" and o.error_kind != "budget" for o in self.outcomes.values())
 
     def next_state(self) -> dict[str, Any]:
-        """The ``STATE`` the next sync starts from."""
+        """The ``STATE`` the next sync starts from: the marks (the largest ``lastUpdated`` seen, never later than
+        this sync's start less a margin, so whatever changed while a collection was being read is read again),
+        the users view (when every user was judged) and where the next System Log query starts."""
         complete = self.state_complete()
+        cap = changefeed.iso(self.now_ms - MARK_MARGIN_MS)
         marks = dict(self.high_water.marks)
-        if complete and self.mode == "full":
-            fallback = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(self.now_ms / 1000))
-            for key in MARKED_COLLECTIONS:
-                marks.setdefault(key, fallback)
+        for key in MARKED_COLLECTIONS:
+            seen = max(marks.get(key, ""), self.prior.high_water.get(key, "") if self.mode != "full" else "")
+            marks[key] = min(seen, cap) if seen else cap
+        extra: dict[str, Any] = {}
+        users = self.outcomes.get("users")
+        if users is not None and users.status == "complete":
+            extra["users_view_packed"] = self.users_view.packed()
+            extra["users_view_count"] = self.users_view.count
+        if self.mode == "full" or self.log_feed_ok:
+            extra["log_since"] = changefeed.iso(self.now_ms - changefeed.OVERLAP_MS)
+        elif self.prior.log_since:
+            extra["log_since"] = self.prior.log_since
         return new_state(prior=self.prior, mode=self.mode, complete=complete, org_uid=self.org.get("uid"),
                          config_digest=self.config_digest, kept_digest=self.kept_digest(),
-                         high_water=marks, check_results=self.results)
+                         high_water=marks, extra=extra)
 
     def wrap_up(self) -> Iterator[dict[str, Any]]:
         status, message = self.final_status()
@@ -81,4 +94,13 @@ class WrapUp(RunState):
             yield {"type": "STATE", "state": self.next_state()}
         counts = sum(o.count for o in self.outcomes.values())
         yield messages.sync_status(status, f"{message} ({counts} objects, {len(self.results)} check results)",
-                                   self.mode)
+                                   self.mode, self.snapshot_streams() if self.mode == "incremental" else None)
+
+    def snapshot_streams(self) -> list[str]:
+        """An incremental sync's streams read in full (the host applies them as on a full sync), and
+        ``check_results`` when every check ran: a re-sync judges everything again."""
+        out = [r.name for r in RESOURCES if r.name not in DELTA_STREAMS
+               and (self.outcomes.get(r.name) or Outcome("none")).status == "complete"]
+        if self.engine is not None and not self.crashed_checks and self.stop is None:
+            out.append("check_results")
+        return out

@@ -360,6 +360,9 @@ class Runner:
             st.errors.append({"kind": "internal", "message": f"{st.errors_dropped} more errors not recorded", "fatal": False})
         complete = [s for s, v in st.stream_status.items() if v.get("status") == "COMPLETE"]
         final_mode = (st.final or {}).get("sync_mode") if isinstance(st.final, Mapping) else None
+        snapshot_streams = (st.final or {}).get("snapshot_streams") if isinstance(st.final, Mapping) else None
+        if not isinstance(snapshot_streams, list) or not all(isinstance(x, str) for x in snapshot_streams):
+            snapshot_streams = None
         counts = self._counts(st)
         if final_mode == "incremental":
             # what an incremental sync did not read in full (not in its snapshot_streams): its count is what
@@ -381,6 +384,7 @@ class Runner:
                 stats=redactor.obj(st.stats),
                 state=(redactor.obj(dict(st.state)) if st.state is not None else None) if st.state_seen else ...,
                 sync_mode=final_mode if final_mode in ("full", "incremental") else None,
+                snapshot_streams=snapshot_streams,
             )
         except Exception:
             log.exception("could not record the end of sync %s", sync_id)

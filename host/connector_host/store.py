@@ -11,7 +11,9 @@ was before that sync (the sync row then shows ``interrupted``):
   are marked gone (all assets when the connector reported no stream status); findings not re-emitted are
   resolved; relationships not re-emitted are removed;
 * ``partial`` or ``incremental``: upsert what was seen, nothing is marked gone or resolved, and an
-  ``unknown`` result does not overwrite an earlier known result;
+  ``unknown`` result does not overwrite an earlier known result; except that a succeeded incremental sync whose
+  ``SYNC_STATUS`` names ``snapshot_streams`` (the streams it read in full) is applied as a full sync to those of
+  them reported COMPLETE, and, when they include ``check_results``, to findings (not re-emitted: resolved);
 * ``failed`` / ``interrupted``: nothing changes.
 
 A finding is *failing* when its compliance status is ``fail`` or ``warning``. ``new`` counts findings that
@@ -808,12 +810,15 @@ class Store:
         stats: Mapping[str, Any] | None = None,
         state: Mapping[str, Any] | None | type[...] = ...,
         sync_mode: str | None = None,
+        snapshot_streams: Iterable[str] | None = None,
     ) -> SyncRecord:
         """End a sync and apply it (see the module docstring), all in one transaction.
 
         ``complete_streams``: the streams reported COMPLETE; ``None`` means the connector reported none, so
-        a succeeded full sync is a snapshot of everything. ``state`` (when given) is saved for the next sync,
-        only when the sync is applied.
+        a succeeded full sync is a snapshot of everything. ``snapshot_streams`` (a succeeded incremental sync): the
+        streams the connector read in full, treated as on a full sync when also COMPLETE, and ``check_results``
+        when it emitted every result (findings not re-emitted are resolved). ``state`` (when given) is saved for
+        the next sync, only when the sync is applied.
         """
         if status not in ("succeeded", "partial", "failed", "interrupted"):
             raise ValueError(f"not a final sync status: {status!r}")
@@ -834,7 +839,9 @@ class Store:
             )
             if status in ("succeeded", "partial"):
                 snapshot = status == "succeeded" and mode == "full"
-                result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams)
+                partly = set(snapshot_streams or ()) if status == "succeeded" and not snapshot else set()
+                result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams,
+                                     snapshot_streams=partly)
                 posture_snapshot.record(db, integ, sync_id, t)  # the posture it left (Trends)
                 if state is not ...:
                     db.execute(
@@ -870,8 +877,12 @@ class Store:
         *,
         snapshot: bool,
         complete_streams: Iterable[str] | None,
+        snapshot_streams: set[str] | None = None,
     ) -> dict[str, int]:
         p = {"i": integ, "s": sid, "t": t}
+        # an incremental sync's streams read in full (and reported COMPLETE) are applied as on a full sync
+        partly = sorted((snapshot_streams or set()) & set(complete_streams or ())) if not snapshot else []
+        findings_snapshot = snapshot or "check_results" in (snapshot_streams or set())
         one = lambda sql: db.execute(sql, p).fetchone()[0]  # noqa: E731
 
         # ---- assets
@@ -899,6 +910,11 @@ class Store:
                 where += f" AND stream IN ({','.join('?' * len(streams)) or 'NULL'})"
                 args.extend(streams)
             assets_gone = db.execute(f"UPDATE assets SET gone_at = ?, gone_sync_id = ? WHERE {where}", args).rowcount
+        elif partly:
+            assets_gone = db.execute(
+                "UPDATE assets SET gone_at = ?, gone_sync_id = ? WHERE integration_id = ? AND gone_at IS NULL"
+                f" AND last_sync_id != ? AND stream IN ({','.join('?' * len(partly))})", [t, sid, integ, sid, *partly]
+            ).rowcount
 
         # ---- relationships
         db.execute(
@@ -921,9 +937,14 @@ class Store:
                         f" AND stream IN ({marks})",
                         (integ, sid, *streams),
                     )
+        elif partly:
+            db.execute(
+                "DELETE FROM relationships WHERE integration_id = ? AND last_sync_id != ?"
+                f" AND stream IN ({','.join('?' * len(partly))})", (integ, sid, *partly)
+            )
 
         # ---- findings
-        if not snapshot:
+        if not findings_snapshot:
             # a partial or incremental sync never replaces a known result with 'unknown'
             db.execute(
                 "DELETE FROM staged_findings WHERE sync_id = :s AND compliance_status NOT IN ('pass','warning','fail')"
@@ -968,7 +989,7 @@ class Store:
             p,
         )
         findings_resolved = resolved_by_pass
-        if snapshot:
+        if findings_snapshot:
             # a finding about an asset this sync did not re-read (its stream was not COMPLETE) is not resolved
             # by its absence: nothing was judged, so it stays as it was
             unread = (" AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.integration_id = :i"
