@@ -267,6 +267,9 @@ class OktaClient:
         timeout = float(getattr(config, "request_timeout_seconds", 30) or 30)
         self._timeout = (min(10.0, timeout), timeout)
         self._stats = Stats()
+        # told (bucket, seconds) before each rate-limit wait, from the thread that waits: the sync turns it into a
+        # progress line ("waiting 41 s for the users quota"); a callback that raises never breaks a request
+        self.on_rate_wait: Callable[[str, float], None] | None = None
         self._limiter = RateLimiter(getattr(config, "rate_limit_share", 0.5), self._clock, self._rng)
         self._sem = AdaptiveSemaphore(getattr(config, "max_concurrency", 4))
         self._deadline = self._clock.monotonic() + float(getattr(config, "max_sync_seconds", 3600) or 3600)
@@ -598,7 +601,7 @@ class OktaClient:
         exc.args = (exc.message,)
         return exc
 
-    def _sleep(self, seconds: float, *, rate_limit: bool, route: str) -> None:
+    def _sleep(self, seconds: float, *, rate_limit: bool, route: str, bucket: str | None = None) -> None:
         if seconds <= 0:
             return
         if self._clock.monotonic() + seconds > self._deadline:
@@ -608,6 +611,11 @@ class OktaClient:
                 f"GET {route}: {why}; waiting {seconds:.0f}s more would pass the sync deadline "
                 f"(max_sync_seconds={getattr(self.config, 'max_sync_seconds', '?')}); the sync stops here."
             )
+        if rate_limit and self.on_rate_wait is not None:
+            try:
+                self.on_rate_wait(bucket or route, seconds)
+            except Exception:  # noqa: BLE001 - a progress display never breaks a request
+                pass
         self._clock.sleep(seconds)
         self._stats.add("rate_limit_wait" if rate_limit else "backoff_wait", seconds)
 
@@ -654,7 +662,7 @@ class OktaClient:
                 wait = self._limiter.reserve(key)
                 if wait <= 0:
                     break
-                self._sleep(wait, rate_limit=True, route=route)
+                self._sleep(wait, rate_limit=True, route=route, bucket=bucket)
             max_items = page_limit(route_template(urlsplit(url).path), url, params)
             self._sem.acquire()
             sem_ok = True
@@ -778,7 +786,7 @@ class OktaClient:
             if is_retry:
                 retry_count += 1
                 self._stats.add("retries")
-            self._sleep(seconds, rate_limit=is_rate_limit, route=route)
+            self._sleep(seconds, rate_limit=is_rate_limit, route=route, bucket=bucket)
 
     # ------------------------------------------------------------------ helpers
 

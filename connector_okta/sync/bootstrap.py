@@ -20,6 +20,8 @@ class Bootstrap(CollectionLedger):
     """Finds out which org this is before anything else is read; a failure here stops the sync."""
 
     def bootstrap(self) -> Iterator[dict[str, Any]]:
+        if hasattr(self.client, "on_rate_wait"):  # rate-limit waits reach the host's progress as they start
+            self.client.on_rate_wait = self.ctx.rate_wait
         self.set_org(self.read_well_known())
         res = BY_NAME["org"]
         body, outcome = yield from self.read_org_object(res)

@@ -65,6 +65,19 @@ class HostContext:
         # "incremental" (or nothing) lets the connector re-sync incrementally when the last sync can seed it
         mode = get("sync_mode")
         self.requested_mode: str | None = mode if mode in ("full", "incremental") else None
+        progress = get("progress")
+        self._progress: Callable[[Any], None] | None = progress if callable(progress) else None
+
+    def rate_wait(self, bucket: str, seconds: float) -> None:
+        """Tell the host, now, that a request waits ``seconds`` for Okta's ``bucket`` quota (the client calls it
+        from the waiting thread, while the sync's own messages may be held up behind it)."""
+        if self._progress is None or seconds < 1:
+            return
+        try:
+            self._progress({"stream": None, "message": f"waiting {seconds:.0f} s for the {bucket} quota",
+                            "waiting": {"bucket": bucket, "seconds": round(seconds, 1)}})
+        except Exception:  # noqa: BLE001 - a broken display never breaks a sync
+            log.debug("the host's progress callback raised", exc_info=True)
 
 
 def setting(config: OktaConfig, name: str, default: Any) -> Any:

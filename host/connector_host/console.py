@@ -106,6 +106,16 @@ def _dur(record: SyncRecord) -> str:
     return "-" if d is None else f"{d:.1f}s"
 
 
+def eta_text(seconds: float) -> str:
+    """``ETA`` as a person reads it: 40 s, 3 min, 1 h 20 min."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {round(s % 3600 / 60)} min"
+
+
 class ProgressDisplay:
     """One status line on stderr, rewritten in place (records per collection, requests, rate-limit waits), and a
     line for each collection that ends INCOMPLETE or SKIPPED; silent when stderr is not a terminal."""
@@ -138,12 +148,21 @@ class ProgressDisplay:
         self._last = now
         head = f"syncing {event.integration}: "
         tail = f" | {event.requests:,} requests" if event.requests else ""
-        if event.rate_limit_wait_seconds:
+        waiting = getattr(event, "waiting", None)
+        if waiting:  # the wait under way: "waiting 41 s for the users quota"
+            tail += f" | {waiting}"
+        elif event.rate_limit_wait_seconds:
             tail += f" | rate-limit wait {event.rate_limit_wait_seconds:.1f}s"
+        eta = getattr(event, "eta_seconds", None)
+        if eta is not None:
+            tail += f" | ETA {eta_text(eta)}"
+        totals = getattr(event, "totals", None) or {}
         room = self.width - len(head) - len(tail)
         parts: list[str] = []
         for name, n in reversed(list(event.counts.items())):  # the latest collections first
-            part = f"{name} {n:,}"
+            total = totals.get(name)
+            # of the total where known (Okta's, or the last sync's count: an estimate, so a read past it shows as is)
+            part = f"{name} {n:,}/{total:,}" if total and n <= total else f"{name} {n:,}"
             if sum(len(p) + 3 for p in parts) + len(part) > room:
                 break
             parts.insert(0, part)

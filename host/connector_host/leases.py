@@ -440,6 +440,9 @@ class JobHandle:
             "counts": dict(getattr(event, "counts", {}) or {}), "requests": getattr(event, "requests", None),
             "rate_limit_wait_seconds": getattr(event, "rate_limit_wait_seconds", None),
             "message": getattr(event, "message", None), "kind": getattr(event, "kind", None),
+            # expected objects per collection, the rate-limit wait under way and the ETA (the progress panel)
+            "totals": dict(getattr(event, "totals", None) or {}), "waiting": getattr(event, "waiting", None),
+            "eta_seconds": getattr(event, "eta_seconds", None),
             "at": now_ms(),
         }
 

@@ -65,6 +65,11 @@ class ProgressEvent:
     rate_limit_wait_seconds: float | None = None
     message: str | None = None
     kind: str = "progress"  # progress | stream (a collection INCOMPLETE or SKIPPED) | error | done
+    # per stream, the objects expected: the connector's total where it gives one, else the count of the last sync
+    # of this mode (an estimate)
+    totals: dict[str, int] = field(default_factory=dict)
+    waiting: str | None = None  # the rate-limit wait now: "waiting 41 s for the users quota"
+    eta_seconds: float | None = None  # from the share of the expected objects read so far (None: no estimate)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -157,6 +162,26 @@ class _SyncState:
     stats: dict[str, Any] = field(default_factory=dict)
     requests: int | None = None
     rate_wait: float | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+    wait_bucket: str | None = None
+    wait_until: float = 0.0  # monotonic time the current rate-limit wait ends
+    started: float = field(default_factory=time.monotonic)
+
+    def waiting(self) -> str | None:
+        left = self.wait_until - time.monotonic()
+        return f"waiting {left:.0f} s for the {self.wait_bucket} quota" if self.wait_bucket and left >= 1 else None
+
+    def eta(self, counts: Mapping[str, int]) -> float | None:
+        """Seconds left: the time so far scaled by the share of the expected objects not read yet (plus the wait
+        under way); None without an estimate or before there is enough to go on."""
+        expected = {s: t for s, t in self.totals.items() if t > 0}
+        total = sum(expected.values())
+        done = sum(min(counts.get(s, 0), t) for s, t in expected.items())
+        elapsed = time.monotonic() - self.started
+        if not total or done <= 0 or elapsed < 2:
+            return None
+        rest = elapsed * (total - done) / done
+        return round(max(rest, self.wait_until - time.monotonic(), 0.0), 1)
 
     def error(self, kind: str, message: str, *, stream: str | None = None, fatal: bool = False, **extra: Any) -> None:
         if len(self.errors) >= MAX_ERRORS:
@@ -280,14 +305,18 @@ class Runner:
             _active.append(redactor)
         is_cancelled = cancelled or (lambda: False)
 
+        st.totals = self._estimates(integ.id, sync_id, mode)
+
         def notify(kind: str, stream: str | None = None, message: str | None = None) -> None:
             if progress is None:
                 return
             try:
+                counts = dict(st.counts)  # (a rate-limit wait is told from the connector's waiting thread)
                 progress(
                     ProgressEvent(
-                        integ.name, sync_id, stream, dict(st.counts), st.requests, st.rate_wait,
-                        redactor.text(message) if message else None, kind,
+                        integ.name, sync_id, stream, counts, st.requests, st.rate_wait,
+                        redactor.text(message) if message else None, kind, dict(st.totals), st.waiting(),
+                        st.eta(counts),
                     )
                 )
             except Exception:  # a broken display never breaks a sync
@@ -299,6 +328,12 @@ class Runner:
                     st.requests = p["requests"]
                 if isinstance(p.get("rate_limit_wait_seconds"), int | float):
                     st.rate_wait = float(p["rate_limit_wait_seconds"])
+                waiting = p.get("waiting")
+                if isinstance(waiting, Mapping) and isinstance(waiting.get("seconds"), int | float):
+                    st.wait_bucket = str(waiting.get("bucket") or "Okta's")[:60]
+                    st.wait_until = time.monotonic() + float(waiting["seconds"])
+                if isinstance(p.get("total"), int) and isinstance(p.get("stream"), str):  # Okta's count
+                    st.totals[p["stream"]] = p["total"]
                 notify("progress", p.get("stream") if isinstance(p.get("stream"), str) else None,
                        p.get("message") if isinstance(p.get("message"), str) else None)
 
@@ -391,6 +426,20 @@ class Runner:
             raise
         notify("done", message=f"sync {record.status}")
         return record
+
+    def _estimates(self, integration_id: int, sync_id: int, mode: str) -> dict[str, int]:
+        """Per stream, the records of the last applied sync of ``mode`` (else of any mode): what the progress
+        display expects this one to read."""
+        try:
+            past = [r for r in self.store.history(integration_id, limit=20)
+                    if r.id != sync_id and r.status in ("succeeded", "partial") and isinstance(r.counts, Mapping)]
+        except Exception:  # noqa: BLE001 - an estimate never stops a sync
+            return {}
+        best = next((r for r in past if r.sync_mode == mode), past[0] if past else None)
+        if best is None:
+            return {}
+        return {s: int(c.get("records") or 0) for s, c in best.counts.items()
+                if isinstance(c, Mapping) and isinstance(c.get("records"), int)}
 
     @staticmethod
     def _counts(st: _SyncState) -> dict[str, Any]:

@@ -97,6 +97,8 @@ class SyncJobs:
             live.update({
                 "running": event.kind != "done", "sync_id": event.sync_id, "counts": dict(event.counts),
                 "requests": event.requests, "rate_limit_wait_seconds": event.rate_limit_wait_seconds,
+                "totals": dict(getattr(event, "totals", None) or {}), "waiting": getattr(event, "waiting", None),
+                "eta_seconds": getattr(event, "eta_seconds", None),
             })
             if event.message:
                 live["message"] = event.message
@@ -131,6 +133,8 @@ class SyncJobs:
             "counts": counts, "records": sum(v for v in counts.values() if isinstance(v, int)),
             "requests": p.get("requests"), "rate_limit_wait_seconds": p.get("rate_limit_wait_seconds"),
             "message": message, "error": error, "job": job.as_dict() if job else None,
+            "totals": p.get("totals") or {}, "waiting": p.get("waiting") if running else None,
+            "eta_seconds": p.get("eta_seconds") if running else None,
         }
 
     def status(self, integ: Integration) -> dict[str, Any]:
@@ -157,6 +161,11 @@ class SyncJobs:
             "rate_limit_wait_seconds": live.get("rate_limit_wait_seconds"),
             "message": live.get("message"),
             "error": live.get("error"),
+            # per collection the objects expected (Okta's total, else the last sync's count), the rate-limit wait
+            # under way and the time left, for the progress panel
+            "totals": live.get("totals") or {},
+            "waiting": live.get("waiting") if running else None,
+            "eta_seconds": live.get("eta_seconds") if running else None,
         }
 
     def join(self, timeout: float = 30.0) -> None:

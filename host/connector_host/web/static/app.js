@@ -133,9 +133,11 @@
       if (s.running) {
         panel.hidden = false; btn.disabled = true;
         panel.dataset.seen = String(Number(panel.dataset.seen || 0) + 1);
+        const eta = s.eta_seconds == null ? "" : " · about " + (s.eta_seconds < 60 ? Math.round(s.eta_seconds) + " s" : Math.round(s.eta_seconds / 60) + " min") + " left";
         text.textContent = (s.sync_id ? "Sync #" + s.sync_id + ": " : "") + s.records + " records" +
-          (s.requests ? ", " + s.requests + " API requests" : "") + (s.message ? " · " + s.message : "");
-        counts.replaceChildren(...Object.entries(s.counts || {}).slice(-12).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", { class: "num" }, v))));
+          (s.requests ? ", " + s.requests + " API requests" : "") + (s.waiting ? " · " + s.waiting : (s.message ? " · " + s.message : "")) + eta;
+        const totals = s.totals || {};  // the objects expected per collection: Okta's total or the last sync's count
+        counts.replaceChildren(...Object.entries(s.counts || {}).slice(-12).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", { class: "num" }, totals[k] && v <= totals[k] ? v + " / " + totals[k] : v))));
         timer = setTimeout(poll, 1000);
       } else {
         btn.disabled = false;
