@@ -78,6 +78,8 @@ def connector_normalize_finding(record: Mapping[str, Any]) -> dict[str, Any]:
 
 @hookimpl
 def connector_checks() -> list[dict[str, Any]]:
+    """The check catalog, then one entry of kind ``standard`` per standard the checks map to (its rules)."""
+    from .checks.catalog import standard_entries
     from .checks.engine import catalog
 
-    return catalog()
+    return catalog() + standard_entries()

@@ -93,3 +93,61 @@ def validate(checks: list[dict[str, Any]]) -> list[str]:
 
 def stig_requirements(check: dict[str, Any]) -> list[str]:
     return [r for r in check.get("references", {}).get("requirements", []) if str(r).startswith(("V-", "OKTA-APP-"))]
+
+
+# ------------------------------------------------------------------------------------------------ standards
+
+STANDARD_KEYS = ("key", "name", "label", "rules")
+
+
+@functools.lru_cache(maxsize=1)
+def _load_standards() -> tuple[dict[str, Any], ...]:
+    text = resources.files("connector_okta.checks").joinpath("standards.toml").read_text(encoding="utf-8")
+    standards = tomllib.loads(text).get("standard", [])
+    problems = validate_standards(standards, _load())
+    if problems:
+        raise CatalogError("standards.toml is invalid: " + "; ".join(problems[:10]))
+    return tuple(standards)
+
+
+def load_standards() -> list[dict[str, Any]]:
+    """The standards the checks map to (``standards.toml``), each with its full list of rules (a deep copy)."""
+    return copy.deepcopy(list(_load_standards()))
+
+
+def standard_entries() -> list[dict[str, Any]]:
+    """The standards as entries of the ``connector_checks`` list: ``{"id": "standard:<key>", "kind": "standard",
+    "title": <name>, "standard": {...}}``. A host that knows entries of kind ``standard`` builds its standards
+    tables from them; one that does not sees an entry with an id and a title, and no check results name it."""
+    return [{"id": f"standard:{s['key']}", "kind": "standard", "title": s["name"], "standard": s}
+            for s in load_standards()]
+
+
+def validate_standards(standards: list[dict[str, Any]], checks: tuple[dict[str, Any], ...] | list[dict[str, Any]]
+                       ) -> list[str]:
+    """Every standard has its keys and unique rules; a rule is covered by a check of the catalog that names it (and
+    the standard), or marked ``manual``; a check naming a rule the list lacks is reported too."""
+    problems: list[str] = []
+    keys: set[str] = set()
+    for i, s in enumerate(standards):
+        key = s.get("key", f"#{i}")
+        for k in STANDARD_KEYS:
+            if not s.get(k):
+                problems.append(f"standard {key}: missing {k}")
+        if key in keys:
+            problems.append(f"standard {key}: duplicate key")
+        keys.add(key)
+        covered: dict[str, set[str]] = {}
+        for c in checks:
+            refs = c.get("references", {})
+            if s.get("name") in refs.get("standards", []):
+                for r in refs.get("requirements", []):
+                    covered.setdefault(str(r), set()).add(c["id"])
+        ids = [r.get("id") for r in s.get("rules", [])]
+        for r in s.get("rules", []):
+            if not isinstance(r.get("id"), str) or not isinstance(r.get("title"), str) or not r["title"]:
+                problems.append(f"standard {key}: a rule without an id or a title: {r!r}")
+            elif r["id"] not in covered and not r.get("manual"):
+                problems.append(f"standard {key}: rule {r['id']} is covered by no check and not marked manual")
+        problems += [f"standard {key}: rule {r} listed twice" for r in {x for x in ids if ids.count(x) > 1}]
+    return problems

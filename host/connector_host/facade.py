@@ -49,6 +49,10 @@ class SyncContext:
         return getattr(self, key, default)
 
 
+def _is_standard(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and entry.get("kind") == "standard" and isinstance(entry.get("standard"), Mapping)
+
+
 class ConnectorError(Exception):
     """A connector broke its contract (missing hook, invalid manifest, hook raised where it must not)."""
 
@@ -187,12 +191,24 @@ class Connector:
     def normalize_finding(self, record: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._pm.hook.connector_normalize_finding(record=record)
 
-    def checks(self) -> list[dict[str, Any]] | None:
-        """The connector's check catalog, or ``None`` when it does not implement ``connector_checks``."""
+    def _catalog(self) -> list[Any] | None:
         if not self.implements("connector_checks"):
             return None
         result = self._pm.hook.connector_checks()
         return list(result) if result is not None else None
+
+    def checks(self) -> list[dict[str, Any]] | None:
+        """The connector's check catalog (its entries of kind ``standard`` left out), or ``None`` when it does not
+        implement ``connector_checks``."""
+        catalog = self._catalog()
+        if catalog is None:
+            return None
+        return [c for c in catalog if not _is_standard(c)]
+
+    def standards(self) -> list[dict[str, Any]]:
+        """The standards the connector publishes with its catalog (entries of kind ``standard``: their ``standard``
+        mappings, each with its rules); empty when it publishes none."""
+        return [dict(c["standard"]) for c in self._catalog() or [] if _is_standard(c)]
 
     # -------------------------------------------------------------------------------------------- convenience
     def default_interval_minutes(self) -> int | None:

@@ -94,4 +94,18 @@ def connector_checks() -> list[dict[str, Any]]:
     """Optional: return the connector's check catalog (id, title, severity, standards, requirements, ...).
 
     Hosts use it to list what a connector covers (``connector-host checks okta``).
+
+    The list may also hold the standards the checks map to, one entry each, so a host can show a standard's
+    every rule (also those no result names yet) without carrying the standard itself::
+
+        {"id": "standard:stig", "kind": "standard", "title": "DISA Okta IDaaS STIG V1R2",
+         "standard": {"key": "stig", "name": "DISA Okta IDaaS STIG V1R2",  # name: as findings' compliance.standards
+                      "label": "...", "id_label": "Vuln ID", "alt_label": "STIG ID",  # labels: optional
+                      "rule_pattern": "^V-\\d+$", "alt_pattern": "...",  # optional regexes over requirements
+                      "title_prefix": "...", "categories": {"CAT I": "high", ...},  # optional
+                      "rules": [{"id": "V-273186", "alt_id": "OKTA-APP-000020", "title": "...",
+                                 "category": "CAT II", "manual": false}, ...]}}
+
+    ``rules[].id`` is the requirement string findings carry in ``compliance.requirements``. Entries of kind
+    ``standard`` are not checks: no check result names them (a host that does not know them lists one more row).
     """

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import test_checks_outcomes as outcomes
 from checks_fixtures import okta_spec, spec_examples
+
 from connector_okta.checks import engine, implementations, registry
 from connector_okta.checks.catalog import PIPELINES, PROFILES, SEVERITIES, STIG, load_catalog, validate
 from connector_okta.checks.docs import render
@@ -189,3 +190,46 @@ def test_fields_read_exist_in_the_okta_spec() -> None:
     assert not FIELDS_READ - names - {"mapAMRClaims"}, FIELDS_READ - names
     assert "mapAMRClaims" in example_keys
     assert "useUpperCase" not in names  # the field other tools read does not exist
+
+
+REFERENCE = REPO.parent / "shared" / "reference" / "okta-posture-checks.md"
+
+
+def test_the_standards_file_lists_the_29_stig_rules_each_covered_or_manual() -> None:
+    """standards.toml (package data) holds the DISA Okta IDaaS STIG V1R2 rules the host renders: the 29 Vuln IDs
+    with their STIG IDs and CAT, each mapped to a check of the catalog or marked manual; HealthInsight's tasks."""
+    from connector_okta.checks.catalog import load_standards, standard_entries, validate_standards
+    from connector_okta.plugin import connector_checks
+
+    standards = {s["key"]: s for s in load_standards()}
+    stig = standards["stig"]
+    assert stig["name"] == STIG and set(standards) == {"stig", "healthinsight"}
+    rules = {r["id"]: r for r in stig["rules"]}
+    assert len(stig["rules"]) == len(rules) == 29 and set(rules) == set(STIG_V1R2)
+    assert {v: rules[v].get("alt_id") for v in rules} == STIG_V1R2
+    assert {v for v, r in rules.items() if r["category"] == "CAT I"} == {"V-273193", "V-273194", "V-273202"}
+    assert {r["category"] for r in rules.values()} == {"CAT I", "CAT II"}
+    catalog = load_catalog()
+    for vuln, rule in rules.items():
+        checks = [c["id"] for c in catalog if vuln in c["references"]["requirements"]
+                  and STIG in c["references"]["standards"]]
+        assert checks or rule.get("manual"), f"{vuln} maps to no check and is not marked manual"
+    # the titles are the reference's, word for word (its table of the 29 rules)
+    if REFERENCE.exists():
+        table = {}
+        for line in REFERENCE.read_text(encoding="utf-8").splitlines():
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) > 5 and re.match(r"^V-\d+$", cells[1]):
+                table[cells[1]] = re.sub(r"^\*\(V1R2\)\* ", "", cells[4])
+        assert {v: r["title"] for v, r in rules.items()} == table
+    hi = standards["healthinsight"]
+    assert all(r["id"] == "HealthInsight: " + r["title"] for r in hi["rules"][:7])
+    # published through connector_checks as entries of kind "standard", after the checks
+    entries = [e for e in connector_checks() if e.get("kind") == "standard"]
+    assert entries == standard_entries() and [e["id"] for e in entries] == ["standard:stig", "standard:healthinsight"]
+    # the validator refuses a rule no check covers unless it is marked manual, and duplicates
+    bad = [{"key": "x", "name": STIG, "label": "X", "rules": [{"id": "V-1", "title": "t"}, {"id": "V-1", "title": "t"},
+                                                                 {"id": "V-2", "title": "t", "manual": True}]}]
+    problems = validate_standards(bad, catalog)
+    assert any("V-1 is covered by no check" in p for p in problems) and any("listed twice" in p for p in problems)
+    assert not any("V-2" in p for p in problems)

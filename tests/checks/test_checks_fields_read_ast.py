@@ -24,6 +24,7 @@ OWN_KEYS = {
     "references", "related", "remediation", "requirements", "standards", "stig_id", "technical_userId",
     "thresholds",
     "caveat", "fanout_reads", "gaps_reported", "policy_types", "unread",  # catalog keys and evidence (issue 14)
+    "standard", "toml",  # standards.toml: its [[standard]] tables (checks/catalog.py)
 }
 # served by Okta but only in the spec's examples, not its schemas
 EXAMPLE_ONLY = {"mapAMRClaims"}

@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pluggy
 from connector_host.store import StagedAsset, StagedFinding, Store
 
 STIG = "DISA Okta IDaaS STIG V1R2"
 HI = "Okta HealthInsight"
+hookimpl = pluggy.HookimplMarker("connector_host")
 SEV = {"critical": 5, "high": 4, "medium": 3, "low": 2, "informational": 1}
 
 
@@ -94,3 +96,56 @@ def make_store(path: str | Path, *, second: bool = True) -> Store:
         store.stage(sid, ASSETS[:1], results()[:1], [])
         store.finish_sync(sid, "succeeded")
     return store
+
+
+class StandardsOnly:
+    """A connector (throwaway plugin) publishing the Okta connector's standards (``standards.toml``) with its
+    catalog and no check: the view tests' own checks stay the only ones behind each rule."""
+
+    def __init__(self, standards: list[dict[str, Any]] | None = None) -> None:
+        from connector_okta.checks.catalog import standard_entries
+
+        self.entries = standard_entries() if standards is None else standards
+
+    @hookimpl
+    def connector_manifest(self) -> dict[str, Any]:
+        return {"id": "okta", "name": "Okta"}
+
+    @hookimpl
+    def connector_config_schema(self) -> dict[str, Any]:
+        return {"type": "object"}
+
+    @hookimpl
+    def connector_test_connection(self, config: Any) -> dict[str, Any]:
+        return {"status": "failed", "capabilities": []}
+
+    @hookimpl
+    def connector_sync(self, config: Any, state: Any, context: Any) -> Any:
+        return iter(())
+
+    @hookimpl
+    def connector_normalize_asset(self, record: Any) -> None:
+        return None
+
+    @hookimpl
+    def connector_normalize_finding(self, record: Any) -> dict[str, Any]:
+        return {}
+
+    @hookimpl
+    def connector_checks(self) -> list[dict[str, Any]]:
+        return list(self.entries)
+
+
+def registry(standards: list[dict[str, Any]] | None = None) -> Any:
+    """A registry whose ``okta`` connector publishes the Okta standards (or ``standards``: catalog entries)."""
+    from connector_host.facade import Connector
+    from connector_host.loader import Registry
+
+    return Registry(connectors={"okta": Connector.from_plugin("okta", StandardsOnly(standards))})
+
+
+def benchmark(key: str) -> Any:
+    """The Okta connector's published benchmark ``key`` (stig, healthinsight)."""
+    from connector_host.posture.benchmarks import published
+
+    return published(registry(), ["okta"])[key]

@@ -20,7 +20,7 @@ from connector_host.posture.findings import (
 )
 from connector_host.posture.standards import standard_table
 from connector_host.store import Store, StoreError, now_ms
-from posture_data import ASSETS, make_store, results
+from posture_data import ASSETS, benchmark, make_store, results
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_an_object_exception_takes_its_result_out_of_the_counts(pstore: Store) -
 def test_a_check_exception_covers_every_object_and_the_rule(pstore: Store) -> None:
     acme = pstore.get_integration("acme").id
     pstore.add_exception(acme, "password-length", kind="false_positive", reason="policy is unused", author="bob")
-    table = {r["id"]: r for r in standard_table(pstore, "stig", acme)["items"]}
+    table = {r["id"]: r for r in standard_table(pstore, benchmark("stig"), acme)["items"]}
     assert table["V-273195"]["status"] == "excepted" and table["V-273195"]["excepted"] == 1
     groups = {g.check_id: g for g in check_groups(pstore, FindingFilter(integration=acme, view="excepted"))}
     assert set(groups) == {"password-length"} and groups["password-length"].status == "excepted"

@@ -14,7 +14,7 @@ from connector_host.posture.export import chunks
 from connector_host.posture.findings import FindingFilter
 from connector_host.posture.report import build
 from connector_host.store import StagedFinding, Store
-from posture_data import ASSETS, make_store, result, results
+from posture_data import ASSETS, make_store, registry, result, results
 
 
 @pytest.fixture
@@ -65,13 +65,14 @@ def test_the_report_is_self_contained_and_escaped(pstore: Store) -> None:
     sid = pstore.start_sync(acme)
     pstore.stage(sid, ASSETS, [*results(), result("evil", "fail", "app", "app1", evil, title=evil)], [])
     pstore.finish_sync(sid, "succeeded")
-    html = build(pstore, None, "acme")
+    html = build(pstore, registry(), "acme")  # an okta connector publishing the Okta standards
     assert html.startswith("<!doctype html>") and "<style>" in html and "@media print" in html
     assert "<script" not in html and evil not in html and "&lt;script&gt;" in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing loaded from elsewhere
     assert len(re.findall(r'data-rule="V-\d+"', html)) == 29  # the STIG table
     assert 'data-check="admin-mfa"' in html and "alice@example.com" in html and "Admin Console: fix admin-mfa" in html
     assert "HealthInsight" in html
+    assert "No standards table" in build(pstore, None, "acme")  # no connector: no standards table
 
 
 def test_cli_export(pstore: Store, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from connector_host import cli
 from connector_host.console import Output
 from connector_host.terminal import cell, fit, printable, render_table
-from posture_data import ASSETS, make_store, resource, result, results
+from posture_data import ASSETS, make_store, registry, resource, result, results
 
 EVIL = "evil\x1b]0;pwned\x07\x1b[2J\x9b31m\u202egnp.exe\x7f"
 
@@ -79,5 +79,10 @@ def test_unknown_filter_values_are_refused_with_the_valid_ones(tmp_path: Path, c
     assert code == 2 and "not-evaluated" in capsys.readouterr().err  # argparse's own message
     code, _, err = run(path, "assets", "--type", "robot")
     assert code == 2 and "user" in err
-    code, _, _ = run(path, "standards", "--benchmark", "iso")
-    assert code == 2 and "healthinsight" in capsys.readouterr().err
+    err = io.StringIO()
+    code = cli.main(["--store", str(path), "standards", "--benchmark", "iso"], registry=registry(),
+                    stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "healthinsight" in err.getvalue()
+    code, _, err2 = run(path, "standards", "--benchmark", "iso")  # no connector publishes a standard
+    assert code == 2 and "none published" in err2
+

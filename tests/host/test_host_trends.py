@@ -11,7 +11,7 @@ from connector_host import cli
 from connector_host.posture.findings import FindingFilter, list_findings
 from connector_host.posture.trends import points, severity_chart, share_chart
 from connector_host.store import Store
-from posture_data import ASSETS, make_store, results
+from posture_data import ASSETS, benchmark, make_store, registry, results
 
 
 def three_syncs(path: str | Path) -> Store:
@@ -29,7 +29,7 @@ def three_syncs(path: str | Path) -> Store:
 def test_points_and_charts_after_three_syncs(store_url: str) -> None:
     store = three_syncs(store_url)
     acme = store.get_integration("acme").id
-    pts = points(store, acme)
+    pts = points(store, acme, benchmarks={"stig": benchmark("stig"), "healthinsight": benchmark("healthinsight")})
     assert [p["sync_id"] for p in pts] == [1, 2, 3]
     assert [p["failing"] for p in pts] == [4, 4, 3]
     assert pts[0]["failing_by_severity"] == {"critical": 3, "medium": 1}
@@ -39,11 +39,12 @@ def test_points_and_charts_after_three_syncs(store_url: str) -> None:
     svg = severity_chart(pts)
     assert svg.startswith("<svg") and 'id="trend-severity"' in svg
     assert len(re.findall(r'data-series="critical"', svg)) == 1 and svg.count("<circle") == 3 * 3  # crit, med, all
-    assert 'id="trend-share"' in share_chart(pts) and severity_chart([]) == ""
+    assert 'id="trend-share"' in share_chart(pts, {"stig": benchmark("stig")}) and severity_chart([]) == ""
+    assert share_chart(pts) == ""  # no standard published: no share chart
     resolved = list_findings(store, FindingFilter(integration=acme, resolved_last=True))
     assert [f["check_id"] for f in resolved.items] == ["password-length"]
     out = io.StringIO()
-    code = cli.main(["--store", str(store.path), "trends", "acme", "--json"], registry=cli.Registry(connectors={}),
+    code = cli.main(["--store", str(store.path), "trends", "acme", "--json"], registry=registry(),
                     stdout=out, stderr=io.StringIO())
     body = json.loads(out.getvalue())
     assert code == 0 and len(body["points"]) == 3 and body["resolved"]["total"] == 1

@@ -13,11 +13,20 @@ from connector_host.loader import Registry
 from connector_host.web import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-from posture_data import make_store  # noqa: E402
+from posture_data import make_store, registry  # noqa: E402
 
 
 @pytest.fixture
 def pclient(tmp_path: Path) -> Any:
+    store = make_store(tmp_path / "p.db")
+    app = create_app(store, registry(), env={}, testing=True)  # an okta connector publishing the Okta standards
+    yield app.test_client()
+    store.close()
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Any:
+    """The same store with no connector installed: no standard is published."""
     store = make_store(tmp_path / "p.db")
     app = create_app(store, Registry(connectors={}), env={}, testing=True)
     yield app.test_client()
@@ -209,3 +218,38 @@ def test_collections_out_of_the_credentials_scope_are_calm() -> None:
     assert not scope["limited_only"]
     del record["counts"]["groups"]
     assert sync_scope(record)["limited_only"]
+
+
+def test_no_standards_table_without_a_published_standard(bare: Any) -> None:
+    html = bare.get("/standards?integration=1").get_data(as_text=True)
+    assert 'id="no-standards"' in html and 'id="standard-rules"' not in html
+    assert bare.get("/api/standards?integration=1").get_json()["benchmarks"] == []
+    assert bare.get("/standards?benchmark=stig").status_code == 404
+    assert bare.get("/findings?integration=1").status_code == 200  # no STIG panel, the page still shows
+    assert bare.get("/trends?integration=1").status_code == 200
+    assert "No standards table" in bare.get("/report?integration=1").get_data(as_text=True)
+
+
+def test_api_findings_and_summary_leave_excepted_results_out(pclient: Any) -> None:
+    """/api/findings and /api/findings/summary use the page's queries: an excepted result leaves the counts and
+    the list of what needs attention, and is listed under view=excepted."""
+    before = pclient.get("/api/findings?integration=1&status=failing&limit=500").get_json()
+    summary = pclient.get("/api/findings/summary?integration=1").get_json()
+    mfa = [f for f in before["items"] if f["check_id"] == "admin-mfa"]
+    n = len(mfa)  # the two admins and the check's result about the org
+    assert n == 3 and summary["findings"]["excepted"] == 0
+    assert summary["stig"]["by_rule"]["V-273193"] == "fail" and summary["stig"]["rules"] == 29
+    made = pclient.post("/api/exceptions", json={"integration": 1, "check": "admin-mfa", "kind": "accepted_risk",
+                                                 "reason": "break-glass accounts", "author": "ann"},
+                        headers={"X-CSRFToken": csrf(pclient)})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    after = pclient.get("/api/findings?integration=1&status=failing&limit=500").get_json()
+    assert after["total"] == before["total"] - n and "admin-mfa" not in {f["check_id"] for f in after["items"]}
+    excepted = pclient.get("/api/findings?integration=1&view=excepted").get_json()
+    assert {f["check_id"] for f in excepted["items"]} == {"admin-mfa"} and excepted["total"] == n
+    assert all(f["exception"] for f in excepted["items"])
+    s2 = pclient.get("/api/findings/summary?integration=1").get_json()
+    assert s2["findings"]["excepted"] == n and s2["findings"]["failing"] == summary["findings"]["failing"] - n
+    assert s2["findings"]["failing_by_severity"].get("critical", 0) == \
+        summary["findings"]["failing_by_severity"]["critical"] - n
+    assert s2["stig"]["by_rule"]["V-273193"] == "excepted"  # an accepted risk is not a pass

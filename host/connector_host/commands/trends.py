@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..console import EXIT_OK, CommandContext, ts
+from ..posture.benchmarks import benchmarks
 from ..posture.findings import FindingFilter, list_findings
 from ..posture.trends import points
 from ._common import CommandFactory, registered
@@ -21,7 +22,8 @@ def register(cmd: CommandFactory) -> argparse.ArgumentParser:
 def run(app: CommandContext) -> int:
     args, out = app.args, app.out
     integ = app.store.get_integration(args.name)
-    pts = points(app.store, integ.id, limit=max(1, args.limit))
+    benches = benchmarks(app.store, app.registry, integ.id)
+    pts = points(app.store, integ.id, limit=max(1, args.limit), benchmarks=benches)
     new = list_findings(app.store, FindingFilter(integration=integ.id, new=True, view="failing"), limit=20)
     resolved = list_findings(app.store, FindingFilter(integration=integ.id, resolved_last=True), limit=20)
     if out.as_json:
@@ -34,15 +36,15 @@ def run(app: CommandContext) -> int:
         return EXIT_OK
 
     def share(p: dict, key: str) -> str:
-        v = p["shares"][key]["share"]
+        v = p["shares"].get(key, {}).get("share")
         return "-" if v is None else f"{v:.0%}"
 
     out.table(
         [(f"#{p['sync_id']}", ts(p["at"]), p["status"], p["mode"], p["failing"],
           *(p["failing_by_severity"].get(s, 0) for s in ("critical", "high", "medium", "low")), p["excepted"],
-          share(p, "stig"), share(p, "healthinsight"), p["new"], p["resolved"]) for p in pts],
-        ["SYNC", "STARTED", "STATUS", "MODE", "FAILING", "CRIT", "HIGH", "MED", "LOW", "EXCEPTED", "STIG",
-         "HEALTHINSIGHT", "NEW", "RESOLVED"],
+          *(share(p, key) for key in benches), p["new"], p["resolved"]) for p in pts],
+        ["SYNC", "STARTED", "STATUS", "MODE", "FAILING", "CRIT", "HIGH", "MED", "LOW", "EXCEPTED",
+         *(key.upper() for key in benches), "NEW", "RESOLVED"],
     )
     for label, page in (("new since the last sync", new), ("resolved since the last sync", resolved)):
         out.line(f"\n{page.total} {label}" + (":" if page.items else ""))

@@ -1,17 +1,27 @@
 """The benchmarks the Standards view renders as tables: which standard name the findings carry, which of their
-requirement strings are the benchmark's rules, and (where the host knows it) the benchmark's own list of rules.
+requirement strings are the benchmark's rules, and the benchmark's own list of rules.
 
-DISA publishes a STIG's rules as data (XCCDF): Vuln ID, STIG ID, title, severity category. The host ships the
-list of the STIGs it renders, so the table always has every rule of the benchmark, also those no connector check
-covers; a connector's check catalog and its findings add the checks behind each rule. (Titles are abridged from
-the rule titles; the STIG itself is the reference.) A benchmark without a rule list (Okta HealthInsight) takes its
-rules from the catalog and the findings.
+The host carries no standard of its own: a connector publishes the standards its checks map to with its check
+catalog (``connector_checks`` entries of kind ``standard``: the standard's name as findings carry it, its rules with
+their ids, titles and categories), so the table has every rule of the benchmark, also those no result names yet;
+the catalog's checks and the findings add the checks behind each rule. A connector that publishes none has no
+standards table.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..loader import Registry
+    from ..store import Store
+
+log = logging.getLogger(__name__)
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,7 @@ class Benchmark:
     key: str  # as the page and the CLI name it
     label: str
     standard: str  # the standard's name in the findings' compliance.standards
-    rule_pattern: str  # a requirement string that is one of this benchmark's rules
+    rule_pattern: str | None  # a requirement string that is one of this benchmark's rules (None: the listed ids)
     alt_pattern: str | None = None  # a requirement string that is a rule's second id (follows the rule's id)
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     id_label: str = "Rule"
@@ -36,6 +46,8 @@ class Benchmark:
     cat_severity: dict[str, str] = field(default_factory=dict)  # the benchmark's category -> our severity
 
     def is_rule(self, text: str) -> bool:
+        if self.rule_pattern is None:
+            return any(r.id == text for r in self.rules)
         return bool(re.match(self.rule_pattern, text))
 
     def is_alt(self, text: str) -> bool:
@@ -47,61 +59,73 @@ class Benchmark:
         return rule_id
 
 
-_STIG_RULES = (
-    Rule("V-273186", "OKTA-APP-000020", "Okta must log out a session after 15 minutes of inactivity", "CAT II"),
-    Rule("V-273187", "OKTA-APP-000025", "The Okta Admin Console must log out a session after 15 minutes of"
-         " inactivity", "CAT II"),
-    Rule("V-273188", "OKTA-APP-000090", "Okta must automatically disable accounts after 35 days of inactivity",
-         "CAT II"),
-    Rule("V-273189", "OKTA-APP-000170", "Okta must enforce a limit of three consecutive invalid logon attempts in"
-         " 15 minutes", "CAT II"),
-    Rule("V-273190", "OKTA-APP-000180", "The Okta Dashboard must allow only phishing-resistant authenticators",
-         "CAT II"),
-    Rule("V-273191", "OKTA-APP-000190", "The Okta Admin Console must allow only phishing-resistant authenticators",
-         "CAT II"),
-    Rule("V-273192", None, "Okta must display the DoD Notice and Consent Banner before granting access",
-         "CAT II"),
-    Rule("V-273193", "OKTA-APP-000560", "The Okta Admin Console must require multifactor authentication",
-         "CAT I"),
-    Rule("V-273194", "OKTA-APP-000570", "The Okta Dashboard must require multifactor authentication", "CAT I"),
-    Rule("V-273195", "OKTA-APP-000650", "Okta must enforce a minimum password length of 15 characters", "CAT II"),
-    Rule("V-273196", "OKTA-APP-000670", "Okta passwords must contain at least one uppercase character", "CAT II"),
-    Rule("V-273197", "OKTA-APP-000680", "Okta passwords must contain at least one lowercase character", "CAT II"),
-    Rule("V-273198", "OKTA-APP-000690", "Okta passwords must contain at least one numeric character", "CAT II"),
-    Rule("V-273199", "OKTA-APP-000700", "Okta passwords must contain at least one special character", "CAT II"),
-    Rule("V-273200", "OKTA-APP-000740", "Okta must enforce a 24-hour minimum password lifetime", "CAT II"),
-    Rule("V-273201", "OKTA-APP-000745", "Okta must enforce a 60-day maximum password lifetime", "CAT II"),
-    Rule("V-273202", "OKTA-APP-001430", "Okta must off-load audit records onto a central log server", "CAT I"),
-    Rule("V-273203", "OKTA-APP-001665", "Okta must end a global session after 18 hours", "CAT II"),
-    Rule("V-273204", "OKTA-APP-001670", "Okta must accept Personal Identity Verification (PIV) credentials",
-         "CAT II"),
-    Rule("V-273205", "OKTA-APP-001700", "Okta Verify must be restricted to FIPS-compliant devices", "CAT II"),
-    Rule("V-273206", "OKTA-APP-001710", "Okta must disable persistent global session cookies", "CAT II"),
-    Rule("V-273207", "OKTA-APP-001920", "Okta must accept only DoD-approved certificate authorities for smart"
-         " cards", "CAT II"),
-    Rule("V-273208", "OKTA-APP-002980", "Okta must check new passwords against a list of commonly used or"
-         " compromised passwords", "CAT II"),
-    Rule("V-273209", "OKTA-APP-003010", "Okta must prohibit password reuse for a minimum of five generations",
-         "CAT II"),
-    Rule("V-279689", "OKTA-APP-003240", "Okta API tokens must be restricted to network zones", "CAT II"),
-    Rule("V-279690", "OKTA-APP-003241", "Okta API tokens must be created under new dedicated accounts, never a"
-         " Super Administrator", "CAT II"),
-    Rule("V-279691", None, "The global session policy must allow or deny access by IP address (network zones)",
-         "CAT II"),
-    Rule("V-279692", None, "Network zones must block anonymizing proxies", "CAT II"),
-    Rule("V-279693", None, "Every integrated app's authentication policy must define network zones", "CAT II"),
-)
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
-BENCHMARKS: dict[str, Benchmark] = {
-    b.key: b
-    for b in (
-        Benchmark(
-            "stig", "DISA Okta IDaaS STIG V1R2", "DISA Okta IDaaS STIG V1R2", r"^V-\d+$", r"^[A-Z]+-[A-Z]+-\d+$",
-            _STIG_RULES, id_label="Vuln ID", alt_label="STIG ID",
-            cat_severity={"CAT I": "high", "CAT II": "medium", "CAT III": "low"},
-        ),
-        Benchmark("healthinsight", "Okta HealthInsight", "Okta HealthInsight", r"^HealthInsight: ",
-                  id_label="Recommendation", title_prefix="HealthInsight: "),
+
+def _pattern(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        re.compile(value)
+    except re.error:
+        return None
+    return value
+
+
+def from_published(data: Mapping[str, Any]) -> Benchmark | None:
+    """A benchmark from a standard a connector published (``connector_checks`` entry of kind ``standard``), or
+    ``None`` when it lacks a key, a name or rules."""
+    key, name = _text(data.get("key")), _text(data.get("name"))
+    raw_rules = data.get("rules")
+    if not key or not KEY.match(key) or not name or not isinstance(raw_rules, list):
+        return None
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for r in raw_rules:
+        if not isinstance(r, Mapping) or not _text(r.get("id")) or r["id"] in seen:
+            continue
+        seen.add(r["id"])
+        rules.append(Rule(r["id"], _text(r.get("alt_id")), _text(r.get("title")), _text(r.get("category"))))
+    if not rules:
+        return None
+    cats = data.get("categories") if isinstance(data.get("categories"), Mapping) else {}
+    return Benchmark(
+        key, _text(data.get("label")) or name, name, _pattern(data.get("rule_pattern")),
+        _pattern(data.get("alt_pattern")), tuple(rules), id_label=_text(data.get("id_label")) or "Rule",
+        alt_label=_text(data.get("alt_label")), title_prefix=_text(data.get("title_prefix")) or "",
+        cat_severity={str(k): str(v) for k, v in cats.items() if isinstance(v, str)},
     )
-}
-DEFAULT_BENCHMARK = "stig"
+
+
+def published(registry: Registry | None, connectors: list[str] | tuple[str, ...] | set[str]) -> dict[str, Benchmark]:
+    """The benchmarks the given connectors publish, by key (the first connector to publish a key wins)."""
+    out: dict[str, Benchmark] = {}
+    if registry is None:
+        return out
+    for cid in sorted(connectors):
+        connector = registry.connectors.get(cid)
+        if connector is None:
+            continue
+        try:
+            standards = connector.standards()
+        except Exception as e:  # an optional hook: a broken catalog only loses its standards tables
+            log.warning("connector %s: connector_checks failed: %s", cid, type(e).__name__)
+            continue
+        for data in standards:
+            bench = from_published(data)
+            if bench is not None:
+                out.setdefault(bench.key, bench)
+    return out
+
+
+def benchmarks(store: Store, registry: Registry | None, integration: int | None = None) -> dict[str, Benchmark]:
+    """The benchmarks of the connectors of the integrations shown (one integration, or all); empty when none
+    publishes a standard (the Standards view then says there is no standards table)."""
+    connectors = {i.connector for i in store.list_integrations() if integration is None or i.id == integration}
+    return published(registry, connectors)
+
+
+def default_key(benches: Mapping[str, Benchmark]) -> str | None:
+    """The benchmark a view opens on: the first published."""
+    return next(iter(benches), None)

@@ -392,7 +392,9 @@ class CheckGroup:
         """The worst result of the check, per object or about the org."""
         present = {s for s, n in self.counts.items() if n} | {s for s, n in self.org_counts.items() if n}
         if present:
-            return max(present, key=lambda s: RESULT_RANK.get(s, 0))
+            worst = max(present, key=lambda s: RESULT_RANK.get(s, 0))
+            # the other objects pass and the failing ones are all excepted: an accepted risk, not a pass
+            return "excepted" if worst == "pass" and self.excepted else worst
         return "excepted" if self.excepted else "unknown"
 
     @property

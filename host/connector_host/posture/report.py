@@ -16,7 +16,7 @@ from typing import Any
 from .. import __version__
 from ..loader import Registry
 from ..store import Store, now_ms
-from .benchmarks import BENCHMARKS
+from .benchmarks import benchmarks
 from .exceptions import list_exceptions
 from .findings import SEVERITY_NAMES, FindingFilter, check_groups, list_findings, posture_summary, tab_counts
 from .standards import RULE_LABELS, catalog_checks, standard_table
@@ -175,7 +175,7 @@ def build(store: Store, registry: Registry | None, integration: str | int, *, at
     summary = posture_summary(store, integ.id, at)
     counts = tab_counts(store, integ.id, at)
     catalog = catalog_checks(store, registry, integ.id)
-    tables = [standard_table(store, key, integ.id, catalog) for key in BENCHMARKS]
+    tables = [standard_table(store, b, integ.id, catalog) for b in benchmarks(store, registry, integ.id).values()]
     base = FindingFilter(integration=integ.id, at=at)
     failing = check_groups(store, base)
     excepted = list_exceptions(store, integ.id, at=at)
@@ -195,7 +195,8 @@ def build(store: Store, registry: Registry | None, integration: str | int, *, at
         "</div>",
         "<h4>Failing results by severity</h4>" + _bars(summary["failing_by_severity"]),
     ]
-    parts += [_standard_section(t) for t in tables]
+    parts += [_standard_section(t) for t in tables] or [
+        '<h2>Standards</h2><p class="muted">No standards table: the connector publishes none.</p>']
     parts.append("<h2>Findings by check</h2>")
     parts.append('<p class="muted small">Failing checks first, then those not evaluated; each with the objects it'
                  " fails on (excepted results left out) and how to fix it.</p>")

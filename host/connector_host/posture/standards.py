@@ -16,7 +16,7 @@ from typing import Any
 
 from ..loader import Registry
 from ..store import Store
-from .benchmarks import BENCHMARKS, Benchmark, Rule
+from .benchmarks import Benchmark, Rule
 from .findings import SEVERITY_NAMES, CheckGroup, FindingFilter, check_groups
 
 log = logging.getLogger(__name__)
@@ -111,12 +111,12 @@ def _refs(check: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def standard_table(
-    store: Store, benchmark: Benchmark | str, integration: int | None = None,
+    store: Store, benchmark: Benchmark, integration: int | None = None,
     catalog: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The benchmark's rules with their status, the checks behind them and the objects failing them; and the
     share of rules passing."""
-    bench = BENCHMARKS[benchmark] if isinstance(benchmark, str) else benchmark
+    bench = benchmark
     rows: dict[str, RuleRow] = {r.id: RuleRow(r) for r in bench.rules}
 
     def row(rule_id: str, alt: str | None) -> RuleRow:

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from ..store import Store
-from .benchmarks import BENCHMARKS
+from .benchmarks import Benchmark
 from .findings import SEVERITY_NAMES
 
 SEVERITY_COLORS = {"critical": "#8b1a1a", "high": "#d9480f", "medium": "#e5a50a", "low": "#3b82c4",
@@ -22,17 +22,20 @@ SEVERITY_COLORS = {"critical": "#8b1a1a", "high": "#d9480f", "medium": "#e5a50a"
 SHARE_COLORS = {"stig": "#12805c", "healthinsight": "#5f3dc4"}
 
 
-def _share(bench_key: str, requirements: Mapping[str, str]) -> dict[str, Any]:
-    bench = BENCHMARKS[bench_key]
-    rules = [r.id for r in bench.rules] or sorted(k for k in requirements if bench.is_rule(k))
+def _share(bench: Benchmark, requirements: Mapping[str, str]) -> dict[str, Any]:
+    listed = [r.id for r in bench.rules]  # and the rules the results named beyond the list, as the table shows them
+    rules = listed + sorted(k for k in requirements if k not in set(listed) and bench.is_rule(k))
     if not rules:
         return {"rules": 0, "passing": 0, "share": None}
     passing = sum(1 for r in rules if requirements.get(r) == "pass")
     return {"rules": len(rules), "passing": passing, "share": round(passing / len(rules), 4)}
 
 
-def points(store: Store, integration_id: int, *, limit: int = 60) -> list[dict[str, Any]]:
-    """The recorded posture of the integration's last ``limit`` applied syncs, oldest first."""
+def points(store: Store, integration_id: int, *, limit: int = 60,
+           benchmarks: Mapping[str, Benchmark] | None = None) -> list[dict[str, Any]]:
+    """The recorded posture of the integration's last ``limit`` applied syncs, oldest first, with the share of
+    each of ``benchmarks`` (those its connector publishes) passing."""
+    benches = benchmarks or {}
     rows = store._q(
         "SELECT p.sync_id, p.recorded_at, p.summary, s.started_at, s.sync_mode, s.status, s.findings_new,"
         " s.findings_resolved FROM sync_posture p JOIN syncs s ON s.id = p.sync_id WHERE p.integration_id = ?"
@@ -51,7 +54,7 @@ def points(store: Store, integration_id: int, *, limit: int = 60) -> list[dict[s
             "failing_by_severity": {k: int(v) for k, v in (s.get("failing_by_severity") or {}).items()},
             "failing": int(s.get("failing") or 0), "excepted": int(s.get("excepted") or 0),
             "by_status": s.get("by_status") or {}, "new": new, "resolved": resolved,
-            "shares": {key: _share(key, reqs) for key in BENCHMARKS},
+            "shares": {key: _share(bench, reqs) for key, bench in benches.items()},
         })
     return out
 
@@ -134,16 +137,16 @@ def severity_chart(pts: Sequence[dict[str, Any]]) -> str:
     return _frame(body, "failing results by severity over the syncs", "trend-severity")
 
 
-def share_chart(pts: Sequence[dict[str, Any]]) -> str:
+def share_chart(pts: Sequence[dict[str, Any]], benchmarks: Mapping[str, Benchmark] | None = None) -> str:
     """The share of rules passing, per benchmark, over the syncs."""
-    if not pts:
+    if not pts or not benchmarks:
         return ""
     n = len(pts)
     syncs = [p["sync_id"] for p in pts]
     body = _axis(pts, 1.0, "%")
     legend = []
-    for key, bench in BENCHMARKS.items():
-        values = [p["shares"][key]["share"] for p in pts]
+    for key, bench in benchmarks.items():
+        values = [p["shares"].get(key, {}).get("share") for p in pts]
         if all(v is None for v in values):
             continue
         body.append(_series([v or 0.0 for v in values], 1.0, n, SHARE_COLORS.get(key, "#444"), bench.label, "%",

@@ -10,10 +10,13 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..posture.benchmarks import benchmarks
+from ..posture.findings import list_findings, posture_summary
+from ..posture.standards import catalog_checks, standard_table
 from ..store import NotFound, StoreError, SyncInProgress
 from . import actions, queries
 from .actions import ActionError, Host
-from .presentation import PAGE_SIZE, finding_detail, finding_filters, relationship_groups
+from .presentation import PAGE_SIZE, finding_detail, finding_filter, relationship_groups
 
 api = Blueprint("api", __name__)
 
@@ -203,18 +206,34 @@ def history() -> Any:
 
 @api.get("/findings")
 def findings() -> Any:
+    """The Finding View's query (posture.list_findings): ``status`` (failing, not_evaluated, a result, resolved,
+    all) or ``view`` (open, failing, not_evaluated, passed, excepted, resolved, all) and ``result``; excepted
+    results only under ``view=excepted`` (or a view that shows them), never among what needs attention."""
     limit = min(_int("limit", PAGE_SIZE) or PAGE_SIZE, 500)
-    page = host().store.query_findings(_int("integration"), limit=limit, offset=_int("offset", 0) or 0,
-                                       **finding_filters(request.args))
-    return jsonify(total=page.total, limit=page.limit, offset=page.offset, items=page.items)
+    flt = finding_filter(request.args, _int("integration"))
+    page = list_findings(host().store, flt, limit=limit, offset=max(_int("offset", 0) or 0, 0))
+    return jsonify(total=page.total, limit=page.limit, offset=page.offset, view=flt.view, items=page.items)
 
 
 @api.get("/findings/summary")
 def findings_summary() -> Any:
+    """Failing results by severity and results by status with excepted results apart (posture_summary, as the
+    page), and the share of the STIG rules passing from the Standards table (an excepted rule is not passing)."""
     h = host()
     iid = _int("integration")
-    stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
-    return jsonify(findings=h.store.findings_summary(iid), stig=stig)
+    benches = benchmarks(h.store, h.registry, iid)
+    bench = next((b for b in benches.values() if "STIG" in b.standard), None)
+    if bench is not None:
+        table = standard_table(h.store, bench, iid, catalog_checks(h.store, h.registry, iid))
+        c = table["counts"]
+        stig = {"benchmark": bench.key, "rules": table["rules"], "passing": c["pass"], "failing": c["fail"],
+                "not evaluated": c["not_evaluated"] + c["manual"], "excepted": c["excepted"],
+                "share_passing": table["share_passing"],
+                "by_rule": {r["id"]: r["label"] for r in table["items"]}}
+    else:  # no STIG table published: the Vuln IDs the findings and the catalog name
+        stig = queries.stig_summary(h.store, iid, queries.catalog_stig_rules(h.store, h.registry, iid))
+    summary = posture_summary(h.store, iid)
+    return jsonify(findings=summary, stig=stig)
 
 
 @api.get("/findings/<int:fid>")

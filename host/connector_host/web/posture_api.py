@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from ..posture.benchmarks import benchmarks, default_key
 from ..posture.exceptions import list_exceptions, parse_expiry
 from ..posture.findings import check_groups, tab_counts
 from ..posture.standards import catalog_checks, standard_table
@@ -55,10 +55,15 @@ def grouped_findings() -> Any:
 def standards() -> Any:
     h = host()
     iid = _integration()
-    key = request.args.get("benchmark", DEFAULT_BENCHMARK)
-    if key not in BENCHMARKS:
-        raise NotFound(f"no benchmark {key!r}; one of {', '.join(BENCHMARKS)}")
-    return jsonify(standard_table(h.store, key, iid, catalog_checks(h.store, h.registry, iid)))
+    benches = benchmarks(h.store, h.registry, iid)
+    key = request.args.get("benchmark") or default_key(benches)
+    if key is None:  # no connector of these integrations publishes a standard
+        return jsonify(benchmark=None, benchmarks=[], integration=iid, rules=0, items=[],
+                       message="no standards table: the connectors of these integrations publish none")
+    if key not in benches:
+        raise NotFound(f"no benchmark {key!r}; one of {', '.join(benches) or '(none published)'}")
+    table = standard_table(h.store, benches[key], iid, catalog_checks(h.store, h.registry, iid))
+    return jsonify({**table, "benchmarks": list(benches)})
 
 
 @posture_api.get("/exceptions")

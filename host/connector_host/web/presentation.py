@@ -95,34 +95,6 @@ def finding_filter(args: Mapping[str, Any], integration: int | None) -> FindingF
     )
 
 
-def finding_filters(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Store query arguments (:meth:`Store.query_findings`) from request arguments, for the JSON API. Without
-    ``status``, what needs attention: failing and not evaluated results, never passes."""
-    severities = [s for s in args.getlist("severity") if s in SEVERITY_ORDER] if hasattr(args, "getlist") else []
-    result = str(args.get("status", "") or "")
-    status: list[str] = ["fail", "warning", "unknown", "manual"]
-    if result == "failing":
-        status = ["fail", "warning"]
-    elif result == "not_evaluated":
-        status = ["unknown", "manual"]
-    elif result in ("fail", "warning", "pass", "manual", "unknown"):
-        status = [result]
-    elif result == "resolved":
-        status = ["resolved"]
-    elif result == "all":
-        status = []
-    sort = str(args.get("sort", "severity") or "severity")
-    return {
-        "severity": severities or None,
-        "status": status or None,
-        "standard": str(args.get("standard", "") or "").strip() or None,
-        "check": str(args.get("check", "") or "").strip() or None,
-        "new": str(args.get("new", "")) in ("1", "on", "true"),
-        "search": str(args.get("q", "") or "").strip() or None,
-        "order": sort if sort in dict(SORTS) else "severity",
-    }
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 

@@ -22,7 +22,8 @@ from markupsafe import Markup
 from ..posture.assets import asset_console_url, list_assets
 from ..posture.assets import detail as asset_detail
 from ..posture.assets import statuses as asset_statuses
-from ..posture.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from ..posture.benchmarks import benchmarks as published_benchmarks
+from ..posture.benchmarks import default_key
 from ..posture.exceptions import KINDS as EXCEPTION_KINDS
 from ..posture.exceptions import attach as attach_exceptions
 from ..posture.exceptions import history as finding_history
@@ -279,7 +280,10 @@ def findings() -> Any:
         abort(400, str(e))
     selected = _selected_finding()
     summary = posture_summary(h.store, iid)
-    stig = _stig_donut(standard_table(h.store, "stig", iid, catalog_checks(h.store, h.registry, iid)))
+    benches = published_benchmarks(h.store, h.registry, iid)
+    first = default_key(benches)
+    stig = _stig_donut(standard_table(h.store, benches[first], iid, catalog_checks(h.store, h.registry, iid))
+                       ) if first else {"rules": 0}
     options = queries.filter_options(h.store, iid)
     args = filter_args(request.args)
     integrations = _integrations()
@@ -507,15 +511,16 @@ def trends() -> Any:
     if iid is None and integrations:
         iid = integrations[0].id
     integ = _integ_or_404(iid) if iid is not None else None
-    pts = trend_points(h.store, integ.id) if integ else []
+    benches = published_benchmarks(h.store, h.registry, integ.id) if integ else {}
+    pts = trend_points(h.store, integ.id, benchmarks=benches) if integ else []
     new = resolved = None
     if integ:
         new = list_findings(h.store, FindingFilter(integration=integ.id, new=True, view="failing"), limit=50)
         resolved = list_findings(h.store, FindingFilter(integration=integ.id, resolved_last=True), limit=50)
     return render_template(
         "trends.html", integ=integ, points=pts, latest=pts[-1] if pts else None,
-        severity_svg=Markup(severity_chart(pts)), share_svg=Markup(share_chart(pts)),  # noqa: S704 - built here
-        new=new, resolved=resolved, integrations=integrations, integration=iid, benchmarks=BENCHMARKS,
+        severity_svg=Markup(severity_chart(pts)), share_svg=Markup(share_chart(pts, benches)),  # noqa: S704
+        new=new, resolved=resolved, integrations=integrations, integration=iid, benchmarks=benches,
         args=filter_args(request.args), active="trends",
     )
 
@@ -531,16 +536,21 @@ def standards() -> Any:
     iid = _int_arg("integration")
     if iid is not None:
         _integ_or_404(iid)
-    key = request.args.get("benchmark", DEFAULT_BENCHMARK)
-    if key not in BENCHMARKS:
-        abort(404, f"no benchmark {key!r}; one of {', '.join(BENCHMARKS)}")
-    table = standard_table(h.store, key, iid, catalog_checks(h.store, h.registry, iid))
+    benches = published_benchmarks(h.store, h.registry, iid)
+    key = request.args.get("benchmark") or default_key(benches)
+    integrations = _integrations()
+    if key is None:  # no connector of these integrations publishes a standard
+        return render_template("standards.html", table=None, rows=[], status="", labels=RULE_LABELS,
+                               benchmarks=benches, bench=None, integrations=integrations, integration=iid,
+                               multi=len(integrations) > 1, args=filter_args(request.args), active="standards")
+    if key not in benches:
+        abort(404, f"no benchmark {key!r}; one of {', '.join(benches) or '(none published)'}")
+    table = standard_table(h.store, benches[key], iid, catalog_checks(h.store, h.registry, iid))
     status = request.args.get("status", "")
     rows = [r for r in table["items"] if r["status"] == status] if status in RULE_LABELS else table["items"]
-    integrations = _integrations()
     return render_template(
         "standards.html", table=table, rows=rows, status=status if status in RULE_LABELS else "",
-        labels=RULE_LABELS, benchmarks=BENCHMARKS, bench=key, integrations=integrations, integration=iid,
+        labels=RULE_LABELS, benchmarks=benches, bench=key, integrations=integrations, integration=iid,
         multi=len(integrations) > 1, args=filter_args(request.args), active="standards",
     )
 
