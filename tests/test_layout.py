@@ -4,6 +4,7 @@ carries the package data an installer expects."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -29,7 +30,11 @@ def test_every_directly_imported_third_party_module_is_declared() -> None:
     declared = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]).lower()
     imported: set[str] = set()
     for path in (ROOT / "connector_okta").rglob("*.py"):
-        imported |= set(re.findall(r"^\s*(?:import|from)\s+([a-zA-Z_]\w*)", path.read_text(), re.M))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
     third_party = imported - set(sys.stdlib_module_names) - {"connector_okta"}
     distribution = {"jwt": "pyjwt"}
     missing = [m for m in sorted(third_party) if distribution.get(m, m) not in declared]
