@@ -26,6 +26,16 @@ def role_types(roles: list[Json]) -> list[str]:
     return [str(r.get("type")) for r in roles if r.get("status", "ACTIVE") == "ACTIVE"]
 
 
+ADMIN_LOGINS = "admin_logins"  # ctx.cache: admin id -> login, noted as the users stream passes (_AdminStream)
+
+
+def admin_ref(ctx: CheckContext, uid: str) -> dict:
+    """An admin named by login when the users stream showed it (the admin list, /iam/assignees/users, has ids
+    only; the org-level checks run after the stream), else by id."""
+    login = (ctx.cache.get(ADMIN_LOGINS) or {}).get(uid)
+    return {"type": "user", "uid": uid, "name": login} if login else user_ref(uid)
+
+
 def super_admins(ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(super admin ids, admin ids whose roles were not read)."""
     supers, unread = [], []
@@ -44,7 +54,7 @@ def super_admin_count(ctx: CheckContext) -> Iterator[dict]:
     mx, warn = ctx.t("max_super_admins"), ctx.t("warn_super_admins")
     ev = {"super_admins": len(supers), "admins": len(admin_ids(ctx)), "roles_not_read": len(unread),
           "threshold": mx, "warn_threshold": warn}
-    related = [user_ref(u) for u in supers[:50]]
+    related = [admin_ref(ctx, u) for u in supers[:50]]
     if len(supers) > mx:
         yield result("fail", org_res(ctx), f"{len(supers)} Super Administrators; the {ctx.profile} profile allows at "
                      f"most {mx}.", ev, related)
@@ -104,9 +114,9 @@ def _per_admin_factors(ctx: CheckContext, judge) -> Iterator[dict]:
     supers = set(super_admins(ctx)[0])
     for uid in admins:
         factors, why = factors_of(ctx, uid)
-        ref = user_ref(uid)
+        ref = admin_ref(ctx, uid)
         if factors is None:
-            yield result("unknown", ref, f"The factors of admin {uid} could not be read: {why}.",
+            yield result("unknown", ref, f"The factors of admin {ref['name']} could not be read: {why}.",
                          {"super_admin": uid in supers, "reason": why})
             continue
         active = sorted({str(f.get("factorType")) for f in factors if f.get("status") == "ACTIVE"})
@@ -151,13 +161,17 @@ class _AdminStream:
         uid = str(item.get("id"))
         if uid in self.admins:
             self.seen.add(uid)
+            login = (item.get("profile") or {}).get("login") if isinstance(item.get("profile"), dict) else None
+            if isinstance(login, str) and login:
+                ctx.cache.setdefault(ADMIN_LOGINS, {})[uid] = login
             return True
         return False
 
     def summary(self, ctx: CheckContext, what: str, ev: dict[str, Any]) -> Iterator[dict]:
         admins = self.admins if self.admins is not None else set(admin_ids(ctx))
         missing = sorted(admins - self.seen)
-        ev = {**ev, "admins": len(admins), "failing": self.bad, "admins_not_seen": len(missing)}
+        ev = {**ev, "admins": len(admins), "failing": self.bad, "admins_not_seen": len(missing),
+              "objects_checked": len(self.seen)}  # failing admins only are results: how many were judged
         if not admins:
             yield unknown_collection(ctx, ctx.collection("admin_users"))
         elif self.bad:

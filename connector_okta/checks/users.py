@@ -49,7 +49,8 @@ class InactiveUsers:
     def finish(self, ctx: CheckContext) -> Iterator[dict]:
         limit = ctx.t("max_days_inactive")
         ev = {"active_users": self.active, "inactive": self.bad, "never_signed_in": self.never,
-              "undated": self.undated, "threshold_days": limit}
+              "undated": self.undated, "threshold_days": limit,
+              "objects_checked": self.active}  # failing users only are results: how many were judged
         if self.bad:
             yield result("fail", org_res(ctx), f"{self.bad} of {self.active} active users have not signed in for more "
                          f"than {limit} days.", ev)
@@ -79,7 +80,8 @@ class StalePending:
 
     def finish(self, ctx: CheckContext) -> Iterator[dict]:
         limit = ctx.t("max_days_pending")
-        ev = {"pending_users": self.pending, "stale": self.bad, "threshold_days": limit}
+        ev = {"pending_users": self.pending, "stale": self.bad, "threshold_days": limit,
+              "objects_checked": self.pending}
         if self.bad:
             yield result("warning", org_res(ctx), f"{self.bad} users staged or provisioned for more than {limit} "
                          "days.", ev)

@@ -184,6 +184,10 @@ def _user(
     first, last = as_str(profile.get("firstName")), as_str(profile.get("lastName"))
     full_name = " ".join(p for p in (first, last) if p) or None
     is_admin = as_bool(enrichment.get("is_admin"))
+    factors = _active_factors(enrichment.get("factors"))
+    has_mfa = as_bool(enrichment.get("has_mfa"))
+    if has_mfa is None and factors is not None:  # decidable only from a read factor list, never from its absence
+        has_mfa = bool(factors)
     if is_admin is None:
         type_id, type_ = 0, "Unknown"
     else:
@@ -198,7 +202,7 @@ def _user(
         "phone_number": as_str(profile.get("mobilePhone")) or as_str(profile.get("primaryPhone")),
         "type_id": type_id,
         "type": type_,
-        "has_mfa": as_bool(enrichment.get("has_mfa")),
+        "has_mfa": has_mfa,
         "account": {"uid": uid, "name": name, "type_id": 99, "type": "Okta"},
         "groups": _groups(enrichment.get("groups")),
         "ldap_person": prune(
@@ -222,11 +226,28 @@ def _user(
     source["password_changed_time"] = to_ms(obj.get("passwordChanged"))
     source["status_changed_time"] = to_ms(obj.get("statusChanged"))
     source["is_admin"] = is_admin
-    source["has_mfa"] = as_bool(enrichment.get("has_mfa"))
+    source["has_mfa"] = has_mfa
+    if factors is not None:
+        source["factors"] = factors  # the active factor types (OCSF 1.6.0 User has no attribute for them)
     roles = enrichment.get("roles")
     if isinstance(roles, list):
         source["roles"] = [r for r in roles if isinstance(r, str | Mapping)]
     return prune(user)
+
+
+def _active_factors(value: Any) -> list[str] | None:
+    """The active MFA factor types of ``enrichment.factors`` (the user's factors as read from
+    ``/api/v1/users/{id}/factors``: factor objects, or factor types already judged active); ``None`` when the sync
+    did not read them (not "no factor")."""
+    if not isinstance(value, list):
+        return None
+    types: set[str] = set()
+    for f in value:
+        if isinstance(f, str) and f:
+            types.add(f)
+        elif isinstance(f, Mapping) and f.get("status") == "ACTIVE" and as_str(f.get("factorType")):
+            types.add(str(f["factorType"]))
+    return sorted(types)
 
 
 def _groups(value: Any) -> list[dict[str, str]]:

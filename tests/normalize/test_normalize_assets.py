@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from connector_okta.normalize import NormalizationError, normalize_asset, singleton_uid
 from normalize_support import ORG, make_record
+
+from connector_okta.normalize import NormalizationError, normalize_asset, singleton_uid
 
 USER = {
     "id": "00u1abcd",
@@ -58,6 +59,26 @@ def test_user_enrichment_sets_admin_and_mfa(assert_valid):
     assert event["unmapped"]["source"]["roles"] == ["SUPER_ADMIN"]
     plain = normalize_asset(make_record("users", USER, enrichment={"is_admin": False, "has_mfa": True}))
     assert plain["user"]["type_id"] == 1 and plain["user"]["has_mfa"] is True
+
+
+def test_user_factors_give_the_factor_types_and_has_mfa(assert_valid):
+    """An admin's factors, when the sync read them: the active types in unmapped.source.factors, and OCSF
+    user.has_mfa decided from them; without a read list nothing is claimed (not "no MFA")."""
+    factors = [{"id": "f1", "factorType": "webauthn", "status": "ACTIVE"},
+               {"id": "f2", "factorType": "sms", "status": "PENDING_ACTIVATION"},
+               {"id": "f3", "factorType": "push", "status": "ACTIVE"}, 42, {"status": "ACTIVE"}]
+    event = normalize_asset(make_record("users", USER, enrichment={"is_admin": True, "factors": factors}))
+    assert_valid("asset", event)
+    assert event["unmapped"]["source"]["factors"] == ["push", "webauthn"] and event["user"]["has_mfa"] is True
+    none = normalize_asset(make_record("users", USER, enrichment={"is_admin": True,
+                                                                  "factors": [{"factorType": "sms",
+                                                                               "status": "INACTIVE"}]}))
+    assert none["unmapped"]["source"]["factors"] == [] and none["user"]["has_mfa"] is False
+    assert_valid("asset", none)
+    unread = normalize_asset(make_record("users", USER, enrichment={"is_admin": True}))
+    assert "factors" not in unread["unmapped"]["source"] and "has_mfa" not in unread["user"]
+    said = normalize_asset(make_record("users", USER, enrichment={"has_mfa": False, "factors": ["push"]}))
+    assert said["user"]["has_mfa"] is False  # the sync's own word wins
 
 
 def test_wrong_types_keep_raw_and_stay_valid(assert_valid):
