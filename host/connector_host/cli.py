@@ -42,6 +42,7 @@ from .runner import ConfigProblem, Runner, active_redactors, redact_log_record
 from .scheduler import Scheduler
 from .service import ConfigInputError, build_config, check_config, interval_for
 from .store import NotFound, Store, StoreError, SyncInProgress, SyncRecord, default_store_path
+from .terminal import PrintableFormatter
 from .web.serve import add_serve_parser, run_serve
 
 log = logging.getLogger("connector_host")
@@ -595,7 +596,7 @@ def _configure_logging(verbosity: int, stderr: TextIO) -> Callable[[], None]:
     else:
         level = logging.DEBUG
     handler = logging.StreamHandler(stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))  # server text escaped
     handler.addFilter(_redact_active)
     root.handlers = [h for h in root.handlers if not getattr(h, "_connector_host", False)]
     handler._connector_host = True  # type: ignore[attr-defined]

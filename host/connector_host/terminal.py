@@ -3,7 +3,7 @@
 * :func:`printable`: C0 and C1 control characters (ESC, BEL, CSI, ...), DEL and the Unicode bidirectional
   overrides are shown escaped (``\\x1b``, ``\\u202e``) instead of reaching the terminal: an Okta object named with
   an escape sequence cannot recolour, retitle or rewrite the screen (issue 15 item 10). Newlines (and tabs) are
-  kept in free text; a table cell keeps neither.
+  kept in free text; a table cell keeps neither; a log message (:class:`PrintableFormatter`) keeps tabs only.
 * :func:`render_table`: rows as aligned columns (``rich``), fitted to ``width`` by shortening the widest columns
   with an ellipsis; ``width=None`` (output to a file or a pipe) never cuts anything.
 """
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _UNSAFE_CELL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_BIDI}]")  # all but tab: one line stays one line
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -28,6 +30,35 @@ def _escape(m: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character but newline and tab shown escaped."""
     return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: every control character but tab shown escaped, newlines included (a log message built
+    from server text can neither drive the terminal nor forge a log line of its own)."""
+    return _UNSAFE_LINE.sub(_escape, text)
+
+
+class PrintableFormatter(logging.Formatter):
+    """A log formatter for a terminal: the message on one line with its C0 and C1 controls (ESC, BEL, CSI, CR, LF,
+    DEL, bidirectional overrides) escaped; a traceback keeps its lines, with the controls within them escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_text  # another handler's formatter may have cached the traceback unescaped
+        record.exc_text = printable(saved) if saved and not record.exc_info else None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = saved
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return printable(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return printable(super().formatStack(stack_info))
 
 
 def cell(value: Any) -> str:

@@ -86,3 +86,27 @@ def test_unknown_filter_values_are_refused_with_the_valid_ones(tmp_path: Path, c
     code, _, err2 = run(path, "standards", "--benchmark", "iso")  # no connector publishes a standard
     assert code == 2 and "none published" in err2
 
+
+def test_log_lines_escape_server_text_controls() -> None:
+    """The CLI's log handler (cli._configure_logging): a message built from server text is one line with its C0
+    and C1 controls escaped (no terminal escape, no forged line); a traceback keeps its lines, escaped within."""
+    import logging
+
+    err = io.StringIO()
+    restore = cli._configure_logging(1, err)
+    try:
+        log = logging.getLogger("connector_okta.test")
+        log.warning("okta said %s", EVIL + "\nINFO connector_host: sync succeeded\r")
+        try:
+            raise ValueError("bad \x1b[31mbody\x9b")
+        except ValueError:
+            log.exception("read failed:\tretrying")
+    finally:
+        restore()
+    text = err.getvalue()
+    assert not any(c in text for c in "\x1b\x07\x9b\x7f\r\u202e"), repr(text)
+    lines = text.splitlines()
+    assert lines[0] == ("WARNING connector_okta.test: okta said evil\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202egnp.exe"
+                        "\\x7f\\x0aINFO connector_host: sync succeeded\\x0d")
+    assert lines[1] == "ERROR connector_okta.test: read failed:\tretrying"
+    assert lines[2].startswith("Traceback") and lines[-1] == "ValueError: bad \\x1b[31mbody\\x9b"
