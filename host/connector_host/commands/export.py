@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Iterable
 
 from ..console import EXIT_OK, CliError, CommandContext
@@ -35,16 +36,21 @@ def _write(app: CommandContext, parts: Iterable[str]) -> int:
             stream.write(printable(part.replace("\r\n", "\n")) if tty else part)
         stream.flush()
         return EXIT_OK
-    tmp = f"{path}.part"
+    # The export holds personal data: a private file (0600) with an unpredictable temporary name in the target's
+    # folder (a planted FILE.part symlink cannot redirect the write), renamed over FILE once complete.
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             for part in parts:
                 f.write(part)
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise CliError(f"cannot write {path}: {e.strerror or e}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     print(f"wrote {path}", file=app.out.stderr if app.out.stderr is not None else sys.stderr)
     return EXIT_OK

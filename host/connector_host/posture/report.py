@@ -216,5 +216,8 @@ def build(store: Store, registry: Registry | None, integration: str | int, *, at
         parts.append('<p class="muted">None.</p>')
     parts.append(f'<footer class="small muted">connector-host {_e(__version__)} · {_e(integ.name)} · {_ts(at)}</footer>')
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            # opened from disk, the report still runs nothing and loads nothing
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
+            'img-src data:">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>\n")

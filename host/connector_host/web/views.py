@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote as url_quote
 
 from flask import (
     Blueprint,
@@ -442,10 +443,15 @@ def revoke_exception(eid: int) -> Any:
 
 
 def _local_next(target: str) -> str | None:
-    """Only a path of this site (never another host: //evil, /\\evil, a scheme)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(c in target for c in "\r\n\t"):
-        return None
-    return target
+    """Only a path of this site (never another host: //evil, /\\evil, a scheme): the login's own rule."""
+    return auth.safe_next(target, "") or None
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition for a download named after an integration: an ASCII fallback the WSGI server can
+    encode (quotes, control and non-ASCII characters replaced) plus the exact name as RFC 6266 ``filename*``."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name) or "export"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{url_quote(name, safe='')}"
 
 
 # ------------------------------------------------------------------------------------------------ exports
@@ -475,7 +481,7 @@ def export_findings(fmt: str) -> Any:
     if "charset" in mime:
         resp.charset = "utf-8"
     name = export_filename(integ.name if integ else None, flt, ext)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    resp.headers["Content-Disposition"] = _attachment(name)
     return resp
 
 
@@ -493,8 +499,7 @@ def report() -> Any:
     integ = _integ_or_404(iid)
     html = build_report(h.store, h.registry, integ.id)
     resp = Response(html, mimetype="text/html")
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in integ.name)
-    resp.headers["Content-Disposition"] = f'attachment; filename="posture-report-{safe}.html"'
+    resp.headers["Content-Disposition"] = _attachment(f"posture-report-{integ.name}.html")
     return resp
 
 
