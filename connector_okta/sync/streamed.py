@@ -29,6 +29,18 @@ class StreamPhase(CollectionReader):
         self.check_stop()
         yield from self.read_together(self.deferred + [res for res in todo if res not in first])
 
+    def announce_total(self, res: Resource) -> Iterator[dict[str, Any]]:
+        """A PROGRESS with the objects Okta says the collection holds, where it says so (users: the Everyone
+        group's ``usersCount``, read with the groups), so the host shows read of total rather than an estimate."""
+        if res.name != "users":
+            return
+        from .delta import everyone_count  # (delta imports the reader too)
+
+        total = everyone_count(self.outcomes.get("groups"))
+        if total:
+            yield {"type": "PROGRESS", "progress": {"stream": "users", "count": 0, "total": total,
+                                                    "message": f"users: {total:,} in the org (the Everyone group)"}}
+
     def read_together(self, resources: list[Resource]) -> Iterator[dict[str, Any]]:
         """Read several collections on one bounded worker pool, their requests interleaved (issue 8: the
         sync's time is set by the busiest rate-limit bucket, not by the sum of them). Each collection gets
@@ -40,6 +52,7 @@ class StreamPhase(CollectionReader):
                 yield from self.finish_collection(res, pre)
                 continue
             yield messages.stream_status(res.name, "STARTED")
+            yield from self.announce_total(res)
             readers.append(self.open_reads(res))
         # a queue of one page per worker: a page of 1,000 members parses to a few MB, and memory must stay flat
         yield from self.run_reads(readers, interleave(readers), self.workers, queue_size=self.workers,

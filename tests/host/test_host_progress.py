@@ -1,5 +1,5 @@
-"""Progress during a sync (issue 16): per collection the objects read of those expected (the last sync's count as
-the estimate), the rate-limit wait under way ("waiting 3 s for the users quota", told by the client as it starts
+"""Progress during a sync (issue 16): per collection the objects read of those expected (Okta's total where it
+gives one, the users' from the Everyone group; else the last sync's count as the estimate), the rate-limit wait under way ("waiting 3 s for the users quota", told by the client as it starts
 waiting) and an ETA, in the runner's progress events and the CLI's progress line."""
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ def test_a_rate_limited_sync_tells_its_wait_its_totals_and_an_eta(sandbox, tmp_p
             "allow_insecure_http_loopback": True})
         runner = Runner(store, load_connectors(allow=["okta"], env={}))
         first = runner.sync(integ.id, progress=events.append)
-        assert first.status == "succeeded" and not any(e.totals for e in events)  # nothing to estimate from yet
+        assert first.status == "succeeded"
+        # nothing to estimate from yet, but Okta states the users: the Everyone group's count, read with the groups
+        assert {k for e in events for k in e.totals} == {"users"}
+        assert any(e.totals.get("users") == 400 and e.counts.get("users", 0) < 400 for e in events)
         assert any(e.waiting and e.waiting.endswith("s for the users quota") for e in events), \
             [e.message for e in events][-20:]
         events.clear()
