@@ -66,6 +66,7 @@ class Connector:
         self._pm = pm
         self._manifest: dict[str, Any] | None = None
         self._config_schema: dict[str, Any] | None = None
+        self._checks: list[Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Connector {self.id} from {self.source or '?'}>"
@@ -192,10 +193,16 @@ class Connector:
         return self._pm.hook.connector_normalize_finding(record=record)
 
     def _catalog(self) -> list[Any] | None:
+        """The catalog as the connector returned it, read once (it is the connector's metadata, like its
+        manifest); callers get a new list each time and must not change its entries."""
         if not self.implements("connector_checks"):
             return None
-        result = self._pm.hook.connector_checks()
-        return list(result) if result is not None else None
+        if self._checks is None:
+            result = self._pm.hook.connector_checks()
+            if result is None:
+                return None
+            self._checks = list(result)
+        return list(self._checks)
 
     def checks(self) -> list[dict[str, Any]] | None:
         """The connector's check catalog (its entries of kind ``standard`` left out), or ``None`` when it does not

@@ -122,8 +122,16 @@ def published(registry: Registry | None, connectors: list[str] | tuple[str, ...]
 def benchmarks(store: Store, registry: Registry | None, integration: int | None = None) -> dict[str, Benchmark]:
     """The benchmarks of the connectors of the integrations shown (one integration, or all); empty when none
     publishes a standard (the Standards view then says there is no standards table)."""
-    connectors = {i.connector for i in store.list_integrations() if integration is None or i.id == integration}
-    return published(registry, connectors)
+    if registry is None:
+        return {}
+    return published(registry, connectors_of(store, integration))
+
+
+def connectors_of(store: Store, integration: int | None = None) -> set[str]:
+    """The connector ids of the integrations shown (one, or all): their rows only, not their configs."""
+    if integration is None:
+        return {r[0] for r in store._q("SELECT DISTINCT connector FROM integrations")}
+    return {r[0] for r in store._q("SELECT connector FROM integrations WHERE id = ?", (integration,))}
 
 
 def default_key(benches: Mapping[str, Benchmark]) -> str | None:

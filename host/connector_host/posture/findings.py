@@ -445,6 +445,12 @@ def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
     """One row per (integration, check) among ``flt``'s findings, those with a result in ``flt``'s view, worst
     first: failing before not evaluated before passing, then by severity and by how many objects fail. Excepted
     results are counted apart (``excepted``), never as failing."""
+    if _recordable(flt):
+        recorded = recorded_groups(store, flt.integration, flt.now)
+        if recorded is not None:
+            if flt.standard:
+                recorded = [g for g in recorded if flt.standard in "\n".join(g.standards)]
+            return _select(recorded, flt)
     clause, params = where_clause(store, replace(flt, new=False, results=()), RESULTS, excepted=None)
     latest = list(latest_applied_syncs(store, flt.integration).values())
     at = flt.now
@@ -486,17 +492,108 @@ def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
         else:
             g.new_objects += new or 0
     _attach_summaries(store, flt, groups)
+    return _select(list(groups.values()), flt)
+
+
+def _select(groups: list[CheckGroup], flt: FindingFilter) -> list[CheckGroup]:
+    """The groups of ``flt``'s view, worst first."""
     if flt.excepted:  # the Excepted view
-        out = [g for g in groups.values() if g.excepted]
+        out = [g for g in groups if g.excepted]
     else:
         wanted = {s for _h, results in flt.sections() for s in results}
-        out = [g for g in groups.values() if any(g.counts.get(s) or g.org_counts.get(s) for s in wanted)
+        out = [g for g in groups if any(g.counts.get(s) or g.org_counts.get(s) for s in wanted)
                or (flt.excepted is None and g.excepted)]
     if flt.new:
         out = [g for g in out if g.new]
     out.sort(key=lambda g: (-RESULT_RANK.get(g.status, 0), -g.severity_id, -g.affected, g.title.lower(),
                             g.integration))
     return out
+
+
+def _recordable(flt: FindingFilter) -> bool:
+    """Whether ``flt``'s groups can come from the posture recorded with the last sync (active results, no filter
+    the record cannot apply)."""
+    return (flt.lifecycle == "active" and not (flt.severity or flt.check or flt.requirement or flt.search
+                                               or flt.objects_only or flt.resolved_last))
+
+
+def _records(store: Store, integration: int | None, at: int) -> list[tuple[int, str, dict[str, Any]]] | None:
+    """The posture recorded with each integration's last applied sync (``sync_posture``), when it still tells the
+    truth at ``at``: findings change only when a sync is applied, so the record of the last one holds them, unless
+    an exception was made or revoked since, or expired between then and ``at`` (then ``None``: query the findings).
+    A record written before it held the results by check is not used either."""
+    latest = latest_applied_syncs(store, integration)
+    if not latest:
+        return None
+    names = dict(store._q("SELECT id, name FROM integrations"))
+    marks = _marks(list(latest.values()))
+    rows = {r[0]: r for r in store._q(
+        "SELECT sync_id, integration_id, recorded_at, LENGTH(summary) FROM sync_posture"
+        f" WHERE sync_id IN ({marks})", list(latest.values()))}
+    out = []
+    for iid, sync_id in sorted(latest.items()):
+        row = rows.get(sync_id)
+        if row is None or row[1] != iid or iid not in names or at < row[2]:
+            return None
+        t = row[2]
+        changed = store._q(
+            "SELECT COUNT(*) FROM finding_exceptions WHERE integration_id = ? AND (created_at > ? OR revoked_at > ?"
+            " OR (expires_at > ? AND expires_at <= ?))", (iid, t, t, t, at))[0][0]
+        if changed:
+            return None
+        key = (id(store), str(store.path), sync_id, t, row[3])
+        summary = _RECORDS.get(key)
+        if summary is None:  # a record never changes once written (a rewrite has another time or length)
+            summary = _loads(store._q("SELECT summary FROM sync_posture WHERE sync_id = ?", (sync_id,))[0][0])
+            if len(_RECORDS) >= 64:
+                _RECORDS.clear()
+            _RECORDS[key] = summary
+        if not isinstance(summary.get("checks"), list):
+            return None
+        out.append((iid, names[iid], summary))
+    return out
+
+
+_RECORDS: dict[tuple[Any, ...], dict[str, Any]] = {}  # parsed posture records (read-only to callers)
+
+
+def recorded_groups(store: Store, integration: int | None, at: int) -> list[CheckGroup] | None:
+    """Every check's group of active results, read from the posture recorded with the last applied sync(s) (one
+    row each, instead of a scan of the findings: the Finding View at 100,000 users); ``None`` when no record tells
+    the truth now (:func:`_records`)."""
+    records = _records(store, integration, at)
+    if records is None:
+        return None
+    groups: dict[tuple[int, str], CheckGroup] = {}
+    for iid, name, summary in records:
+        for row in summary["checks"]:
+            check, title, sev, status, org_level, is_excepted, n, standards, new = row
+            check = check or ""
+            g = groups.get((iid, check))
+            if g is None:
+                g = groups[(iid, check)] = CheckGroup(
+                    iid, name, check, title or check or "(no check id)", sev or 0,
+                    [s for s in (standards or "").split("\n") if s])
+            g.title = g.title if g.title != check else (title or check)
+            g.severity_id = max(g.severity_id, sev or 0)
+            if is_excepted:
+                target = g.excepted_org if org_level else g.excepted_objects
+            else:
+                target = g.org_counts if org_level else g.counts
+            target[status] = target.get(status, 0) + n
+            if is_excepted:
+                continue
+            if org_level:
+                g.new_org += new or 0
+            else:
+                g.new_objects += new or 0
+        for check, (message, checked) in (summary.get("check_summaries") or {}).items():
+            g = groups.get((iid, check))
+            if g is not None:
+                g.summary = g.summary or message
+                if isinstance(checked, int) and not isinstance(checked, bool):
+                    g.objects_checked = checked
+    return list(groups.values())
 
 
 def _attach_summaries(store: Store, flt: FindingFilter, groups: Mapping[tuple[int, str], CheckGroup]) -> None:
@@ -612,8 +709,22 @@ def with_filter(flt: FindingFilter, **changes: Any) -> FindingFilter:
 
 
 def tab_counts(store: Store, integration: int | None = None, at: int | None = None) -> dict[str, int]:
-    """How many results each view holds (excepted results count in ``excepted`` alone)."""
+    """How many results each view holds (excepted results count in ``excepted`` alone); from the posture recorded
+    with the last sync when it still holds (:func:`_records`), else from the findings."""
     at = now_ms() if at is None else at
+    records = _records(store, integration, at)
+    if records is not None:
+        counts = {"excepted": 0, "resolved": 0}
+        active: dict[str, int] = {}
+        for iid, _name, summary in records:
+            for row in summary["checks"]:
+                if row[5]:
+                    counts["excepted"] += row[6]
+                else:
+                    active[row[3]] = active.get(row[3], 0) + row[6]
+            counts["resolved"] += store._q(  # the resolved ones: an index range (integration, status)
+                "SELECT COUNT(*) FROM findings WHERE integration_id = ? AND status = 'resolved'", (iid,))[0][0]
+        return _tab_counts(counts, active)
     has = exceptions_exist(store, integration, at)
     excepted = f"CASE WHEN f.compliance_status <> 'pass' AND {EXCEPTED_SQL} THEN 1 ELSE 0 END" if has else "0"
     where, params = ("f.integration_id = ?", [integration]) if integration is not None else ("1 = 1", [])
@@ -632,6 +743,10 @@ def tab_counts(store: Store, integration: int | None = None, at: int | None = No
             counts["excepted"] += n
         else:
             active[result] = active.get(result, 0) + n
+    return _tab_counts(counts, active)
+
+
+def _tab_counts(counts: dict[str, int], active: Mapping[str, int]) -> dict[str, int]:
     failing = sum(active.get(s, 0) for s in FAILING)
     not_evaluated = sum(active.get(s, 0) for s in NOT_EVALUATED)
     counts.update(open=failing + not_evaluated, failing=failing, not_evaluated=not_evaluated,
@@ -640,14 +755,17 @@ def tab_counts(store: Store, integration: int | None = None, at: int | None = No
 
 
 def posture_summary(store: Store, integration: int | None = None, at: int | None = None) -> dict[str, Any]:
-    """Failing results by severity and results by status, excepted results apart (as the Trends record them)."""
+    """Failing results by severity and results by status, excepted results apart (as the Trends record them): the
+    posture recorded with the last sync when it still holds (:func:`_records`), else summarized from the findings."""
     from .snapshot import summarize
 
     at = now_ms() if at is None else at
     ids = [integration] if integration is not None else [i.id for i in store.list_integrations()]
     total: dict[str, Any] = {"failing_by_severity": {}, "by_status": {}, "failing": 0, "excepted": 0}
-    for iid in ids:
-        s = summarize(store._conn(), iid, at)
+    records = _records(store, integration, at) or []
+    done = {r[0] for r in records}  # the others: no record that holds (or no applied sync, so no findings)
+    summaries = [r[2] for r in records] + [summarize(store._conn(), iid, at) for iid in ids if iid not in done]
+    for s in summaries:
         for key in ("failing_by_severity", "by_status"):
             for k, v in s[key].items():
                 total[key][k] = total[key].get(k, 0) + v

@@ -69,9 +69,68 @@ def summarize(db: Any, integration_id: int, t: int) -> dict[str, Any]:
     }
 
 
+ORG_TYPES = ("org", "organization", "tenant")  # as posture.findings.ORG_TYPES: a result about the tenant itself
+
+
+def by_check(db: Any, integration_id: int, sync_id: int, t: int) -> dict[str, Any]:
+    """The active results by check as the Finding View groups them (``checks``: one row per check, result, level
+    (org or object) and exception state, with the count, the check's title, severity, standards and how many became
+    failing in this sync), and each check's own summary (``check_summaries``: the org-level result's message and
+    the ``objects_checked`` its evidence states). Recorded with the posture so the page reads one row, not the
+    findings (posture.findings.recorded_groups)."""
+    excepted = f"(f.compliance_status <> 'pass' AND {EXCEPTED_SQL})"
+    marks = ",".join("?" * len(ORG_TYPES))
+    rows = _rows(
+        db,
+        "SELECT x.check_id, MAX(x.title), MAX(x.severity_id), x.compliance_status, x.org_level, x.excepted,"
+        " COUNT(*), MAX(x.standards), SUM(x.is_new) FROM ("
+        "SELECT f.check_id, f.title, f.severity_id, f.compliance_status, f.standards,"
+        f" CASE WHEN f.resource_type IN ({marks}) THEN 1 ELSE 0 END AS org_level,"
+        f" CASE WHEN {excepted} THEN 1 ELSE 0 END AS excepted,"
+        " CASE WHEN f.new_sync_id = ? AND f.compliance_status IN ('fail', 'warning') THEN 1 ELSE 0 END AS is_new"
+        " FROM findings f WHERE f.integration_id = ? AND f.status = 'active') x"
+        " GROUP BY x.check_id, x.compliance_status, x.org_level, x.excepted",
+        (*ORG_TYPES, t, sync_id, integration_id),
+    )
+    summaries: dict[str, list[Any]] = {}
+    for check, data in _rows(
+        db, f"SELECT f.check_id, f.data FROM findings f WHERE f.integration_id = ? AND f.status = 'active'"
+            f" AND f.resource_type IN ({marks})", (integration_id, *ORG_TYPES),
+    ):
+        message, checked = _summary_of(data)
+        if check is not None and (message or checked is not None):
+            prev = summaries.setdefault(check, [None, None])
+            prev[0] = prev[0] or message
+            prev[1] = checked if checked is not None else prev[1]
+    return {"checks": [list(r) for r in rows], "check_summaries": summaries}
+
+
+def _summary_of(data: Any) -> tuple[str | None, int | None]:
+    """An org-level result's message and the ``objects_checked`` of its evidence (as posture.findings reads
+    them: ``message``, else the first status detail; evidence ``data`` merged)."""
+    try:
+        raw = json.loads(data) if isinstance(data, str) else {}
+    except ValueError:
+        raw = {}
+    raw = raw if isinstance(raw, dict) else {}
+    message = raw.get("message") if isinstance(raw.get("message"), str) else None
+    comp = raw.get("compliance") if isinstance(raw.get("compliance"), dict) else {}
+    details = comp.get("status_details") if isinstance(comp.get("status_details"), list) else []
+    if not message and details and isinstance(details[0], str):
+        message = details[0]
+    checked = None
+    for e in raw.get("evidences") if isinstance(raw.get("evidences"), list) else []:
+        if isinstance(e, dict) and isinstance(e.get("data"), dict) and "objects_checked" in e["data"]:
+            value = e["data"]["objects_checked"]
+            checked = value if isinstance(value, int) and not isinstance(value, bool) else None
+    return message, checked
+
+
 def record(db: Any, integration_id: int, sync_id: int, t: int) -> None:
-    """Keep the posture an applied sync left (one row per sync, replaced if recorded again)."""
-    summary = json.dumps(summarize(db, integration_id, t), separators=(",", ":"), sort_keys=True)
+    """Keep the posture an applied sync left (one row per sync, replaced if recorded again), with its results by
+    check (:func:`by_check`)."""
+    summary = json.dumps({**summarize(db, integration_id, t), **by_check(db, integration_id, sync_id, t)},
+                         separators=(",", ":"), sort_keys=True)
     db.execute("DELETE FROM sync_posture WHERE sync_id = ?", (sync_id,))
     db.execute(
         "INSERT INTO sync_posture (sync_id, integration_id, recorded_at, summary) VALUES (?, ?, ?, ?)",

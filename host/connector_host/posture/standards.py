@@ -16,7 +16,7 @@ from typing import Any
 
 from ..loader import Registry
 from ..store import Store
-from .benchmarks import Benchmark, Rule
+from .benchmarks import Benchmark, Rule, connectors_of
 from .findings import SEVERITY_NAMES, CheckGroup, FindingFilter, check_groups
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def catalog_checks(store: Store, registry: Registry | None, integration: int | N
     """The check catalogs (``connector_checks``) of the connectors of the integrations shown, one entry per id."""
     if registry is None:
         return []
-    connectors = {i.connector for i in store.list_integrations() if integration is None or i.id == integration}
+    connectors = connectors_of(store, integration)
     out: dict[str, Mapping[str, Any]] = {}
     for cid in sorted(connectors):
         connector = registry.connectors.get(cid)

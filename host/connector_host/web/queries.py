@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..loader import Registry
-from ..store import Store
+from ..posture.findings import recorded_groups
+from ..store import Store, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,17 @@ def _where(store: Store, integration: int | None, alias: str = "") -> tuple[str,
 
 
 def filter_options(store: Store, integration: int | None = None) -> dict[str, Any]:
-    """The checks (id, title) and standards present among active findings, for the filter menus."""
+    """The checks (id, title) and standards present among active findings, for the filter menus (from the posture
+    recorded with the last sync when it still holds)."""
+    groups = recorded_groups(store, integration, now_ms())
+    if groups is not None:
+        titles: dict[str, str] = {}
+        found: set[str] = set()
+        for g in groups:
+            if g.check_id:
+                titles[g.check_id] = max(titles.get(g.check_id, ""), g.title)
+            found.update(g.standards)
+        return {"checks": sorted(titles.items(), key=lambda c: (c[1], c[0])), "standards": _names(found)}
     clause, params = _where(store, integration)
     db = store._conn()
     checks = [
@@ -41,8 +52,12 @@ def filter_options(store: Store, integration: int | None = None) -> dict[str, An
         for s in (text or "").split("\n"):
             if s:
                 standards.add(s)
-    names = sorted(s for s in standards if not VULN_ID.match(s) and ":" not in s and not re.match(r"^[A-Z]+-[A-Z]+-\d+$", s))
-    return {"checks": checks, "standards": names}
+    return {"checks": checks, "standards": _names(standards)}
+
+
+def _names(standards: set[str]) -> list[str]:
+    """The standards' names among standards and requirements (Vuln IDs, STIG IDs, "HealthInsight: ..." left out)."""
+    return sorted(s for s in standards if not VULN_ID.match(s) and ":" not in s and not re.match(r"^[A-Z]+-[A-Z]+-\d+$", s))
 
 
 def catalog_stig_rules(store: Store, registry: Registry, integration: int | None = None) -> set[str]:
