@@ -51,19 +51,29 @@ def test_the_record_gives_what_the_findings_give(pstore: Store, monkeypatch: pyt
     assert groups["admin-mfa"].summary == "2 of 3 administrators have no MFA." and groups["admin-mfa"].affected == 2
 
 
-def test_an_exception_since_the_record_sends_the_view_to_the_findings(pstore: Store) -> None:
+def test_after_an_exception_the_posture_is_summarized_again(pstore: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception made, expired or revoked since the record: the posture now is summarized from the findings (and
+    kept while nothing changes), never the stale record."""
     acme = pstore.get_integration("acme").id
+
+    def same(at: int) -> dict:
+        counts = tab_counts(pstore, acme, at)
+        assert counts == _queried(monkeypatch, tab_counts, pstore, acme, at)
+        assert posture_summary(pstore, acme, at) == _queried(monkeypatch, posture_summary, pstore, acme, at)
+        for view in ("open", "excepted", "all"):
+            flt = FindingFilter(integration=acme, view=view, at=at)
+            assert _rows(check_groups(pstore, flt)) == _rows(_queried(monkeypatch, check_groups, pstore, flt))
+        return counts
+
     at = now_ms()
-    assert F._records(pstore, acme, at) is not None
+    assert same(at)["excepted"] == 0
     exc = pstore.add_exception(acme, "admin-mfa", kind="accepted_risk", reason="r", author="a", expires_at=at + 60_000)
-    assert F._records(pstore, acme, now_ms()) is None  # made since the record
-    assert tab_counts(pstore, acme)["excepted"] == 3  # from the findings
+    assert same(now_ms())["excepted"] == 3  # made since the record
     sid = pstore.start_sync(acme)  # the next applied sync records the posture with the exception
     pstore.stage(sid, ASSETS, results(), [])
     pstore.finish_sync(sid, "succeeded")
-    now = now_ms()
-    assert F._records(pstore, acme, now) is not None and tab_counts(pstore, acme, now)["excepted"] == 3
-    assert F._records(pstore, acme, at + 120_000) is None  # it expired after the record: counts change
-    assert tab_counts(pstore, acme, at + 120_000)["excepted"] == 0
+    assert same(now_ms())["excepted"] == 3
+    assert same(at + 120_000)["excepted"] == 0  # it expired after the record
     pstore.revoke_exception(exc["id"], by="a")
-    assert F._records(pstore, acme, now_ms()) is None
+    assert same(now_ms())["excepted"] == 0
+    assert same(at + 120_000)["excepted"] == 0

@@ -518,10 +518,14 @@ def _recordable(flt: FindingFilter) -> bool:
 
 
 def _records(store: Store, integration: int | None, at: int) -> list[tuple[int, str, dict[str, Any]]] | None:
-    """The posture recorded with each integration's last applied sync (``sync_posture``), when it still tells the
-    truth at ``at``: findings change only when a sync is applied, so the record of the last one holds them, unless
-    an exception was made or revoked since, or expired between then and ``at`` (then ``None``: query the findings).
-    A record written before it held the results by check is not used either."""
+    """The posture of each integration's active results at ``at``, by check, as :mod:`.snapshot` records it with
+    each applied sync (``sync_posture``). Findings change only when a sync is applied, so the record of the last
+    one holds them while no exception was made or revoked since, nor expired between then and ``at``. Otherwise
+    (or for a record written before it held the results by check) the same posture is summarized from the findings
+    once and kept in this process for as long as the last sync and the exceptions stay as they are (a fingerprint
+    of them, read each time, decides). ``None`` when no sync was applied."""
+    from .snapshot import by_check, summarize
+
     latest = latest_applied_syncs(store, integration)
     if not latest:
         return None
@@ -532,26 +536,41 @@ def _records(store: Store, integration: int | None, at: int) -> list[tuple[int, 
         f" WHERE sync_id IN ({marks})", list(latest.values()))}
     out = []
     for iid, sync_id in sorted(latest.items()):
+        if iid not in names:
+            return None
         row = rows.get(sync_id)
-        if row is None or row[1] != iid or iid not in names or at < row[2]:
-            return None
-        t = row[2]
-        changed = store._q(
-            "SELECT COUNT(*) FROM finding_exceptions WHERE integration_id = ? AND (created_at > ? OR revoked_at > ?"
-            " OR (expires_at > ? AND expires_at <= ?))", (iid, t, t, t, at))[0][0]
-        if changed:
-            return None
-        key = (id(store), str(store.path), sync_id, t, row[3])
-        summary = _RECORDS.get(key)
-        if summary is None:  # a record never changes once written (a rewrite has another time or length)
-            summary = _loads(store._q("SELECT summary FROM sync_posture WHERE sync_id = ?", (sync_id,))[0][0])
-            if len(_RECORDS) >= 64:
-                _RECORDS.clear()
-            _RECORDS[key] = summary
-        if not isinstance(summary.get("checks"), list):
-            return None
+        summary = None
+        if row is not None and row[1] == iid and at >= row[2]:
+            t = row[2]
+            changed = store._q(
+                "SELECT COUNT(*) FROM finding_exceptions WHERE integration_id = ? AND (created_at > ? OR revoked_at > ?"
+                " OR (expires_at > ? AND expires_at <= ?))", (iid, t, t, t, at))[0][0]
+            if not changed:
+                key = (id(store), str(store.path), sync_id, t, row[3])
+                summary = _RECORDS.get(key)
+                if summary is None:  # a record never changes once written (a rewrite has another time or length)
+                    summary = _loads(store._q("SELECT summary FROM sync_posture WHERE sync_id = ?", (sync_id,))[0][0])
+                    _keep(key, summary)
+                if not isinstance(summary.get("checks"), list):
+                    summary = None
+        if summary is None:  # the posture now: summarized from the findings, kept while nothing changes
+            n, last_id, last_revoked, expired = store._q(
+                "SELECT COUNT(*), MAX(id), MAX(revoked_at), SUM(CASE WHEN expires_at <= ? THEN 1 ELSE 0 END)"
+                " FROM finding_exceptions WHERE integration_id = ?", (at, iid))[0]
+            key = (id(store), str(store.path), "now", iid, sync_id, n, last_id, last_revoked, expired or 0)
+            summary = _RECORDS.get(key)
+            if summary is None:
+                db = store._conn()
+                summary = {**summarize(db, iid, at), **by_check(db, iid, sync_id, at)}
+                _keep(key, summary)
         out.append((iid, names[iid], summary))
     return out
+
+
+def _keep(key: tuple[Any, ...], summary: dict[str, Any]) -> None:
+    if len(_RECORDS) >= 64:
+        _RECORDS.clear()
+    _RECORDS[key] = summary
 
 
 _RECORDS: dict[tuple[Any, ...], dict[str, Any]] = {}  # parsed posture records (read-only to callers)
