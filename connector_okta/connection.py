@@ -25,6 +25,7 @@ from .client.errors import (
 )
 from .client.routes import route_template, scope_for_path
 from .config import SSWS_MAX_IDLE_MINUTES, OktaConfig, load_config
+from .resources import LEAST_ROLE, ROLE_LABELS
 
 # (name, path, scope): one cheap limit=1 read per collection family the checks use
 DEFAULT_PROBES: list[tuple[str, str, str]] = [
@@ -326,6 +327,11 @@ def _probe_all(client: Any, probes: list[Any], pipeline: str | None, *, oauth: b
                 needs = f" (needs {admin_role})" if admin_role else ""
                 who = "the service app's admin role" if oauth else "the token's admin"
                 detail = f"{who} may not read {name}{needs} ({exc.error_code or 403})"
+                if admin_role and admin_role != LEAST_ROLE:  # declared beyond the least role: expected, not an error
+                    detail = (f"not in scope for this credential: Okta serves {name} to "
+                              f"{ROLE_LABELS.get(admin_role, admin_role)} only ({admin_role}, {exc.error_code or 403});"
+                              " its checks will not be evaluated")
+                    cap["out_of_scope"] = True
                 if oauth and scope:
                     detail += f"; the app also needs the scope {scope}"
                 cap.update(status="forbidden", detail=detail)
@@ -342,11 +348,15 @@ def _capability_warnings(capabilities: list[dict[str, Any]], warnings: list[str]
     scopes = sorted({c["scope"] for c in capabilities if c["status"] == "missing_scope" and c.get("scope")})
     if scopes:
         warnings.append(f"grant these scopes to the service app: {' '.join(scopes)}")
-    forbidden = [c["name"] for c in capabilities if c["status"] == "forbidden"]
+    forbidden = [c["name"] for c in capabilities if c["status"] == "forbidden" and not c.get("out_of_scope")]
     if forbidden:
         warnings.append(
             f"not readable with this admin role: {', '.join(forbidden)}; checks that need them will report unknown."
         )
+    scoped = [c["name"] for c in capabilities if c["status"] == "forbidden" and c.get("out_of_scope")]
+    if scoped:
+        warnings.append(f"not in scope for this credential (Super Administrator only): {', '.join(scoped)}; syncs "
+                        "succeed without them and their checks are not evaluated.")
     errors = [c["name"] for c in capabilities if c["status"] == "error"]
     if errors:
         warnings.append(f"could not read {', '.join(errors)} (see the capability details); try again later.")

@@ -341,7 +341,8 @@ class App:
             for cap in result.get("capabilities") or []:
                 miss = cap.get("missing_scopes")
                 detail = cap.get("message") or cap.get("detail")
-                self.out.line(f"  [{cap.get('status')}] {cap.get('name')}"
+                status = "not in scope" if cap.get("out_of_scope") else cap.get("status")  # not an error
+                self.out.line(f"  [{status}] {cap.get('name')}"
                               + (f": {detail}" if detail else "")
                               + (f" (missing: {', '.join(miss)})" if miss else ""))
             for w in result.get("warnings") or []:

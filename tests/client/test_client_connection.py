@@ -185,7 +185,11 @@ def test_probe_pipeline_and_admin_role_from_resources(okta, factory):
     r = connection.test_connection(base_config(), probes=probes, client_factory=factory)
     assert caps(r) == {"org_factors": "not_available", "log_streams": "forbidden"}
     detail = r["capabilities"][1]["detail"]
-    assert "SUPER_ADMIN" in detail and "scope" not in detail  # an API token has no scopes to grant
+    assert "SUPER_ADMIN" in detail and "okta.logStreams.read" not in detail  # an API token has no scopes to grant
+    # a collection declared Super Administrator only is out of this credential's scope: said calmly (issue 16)
+    assert detail.startswith("not in scope for this credential") and r["capabilities"][1]["out_of_scope"] is True
+    assert any(w.startswith("not in scope for this credential (Super Administrator only): log_streams")
+               for w in r.get("warnings") or []), r.get("warnings")
     assert not [h for h in okta.request_history if h.path == "/api/v1/org/factors"]
 
 

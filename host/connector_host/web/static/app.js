@@ -106,7 +106,9 @@
       res.capabilities.forEach((c) => {
         const detail = el("td", { class: "small" }, c.message || c.detail || "");
         if (c.missing_scopes && c.missing_scopes.length) detail.append(" ", el("span", { class: "muted" }, "missing: " + c.missing_scopes.join(", ")));
-        tb.append(el("tr", {}, el("td", {}, c.name), el("td", {}, el("span", { class: "cap cap-" + c.status }, String(c.status).replace(/_/g, " "))), detail));
+        // a collection declared beyond the credential's role (Super Administrator only): calm grey, not an error
+        const status = c.out_of_scope ? "not in scope" : String(c.status).replace(/_/g, " ");
+        tb.append(el("tr", {}, el("td", {}, c.name), el("td", {}, el("span", { class: "cap cap-" + (c.out_of_scope ? "not_available" : c.status) }, status)), detail));
       });
       frag.append(el("table", { class: "table compact caps" }, tb));
     }
