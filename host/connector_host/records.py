@@ -28,6 +28,8 @@ def _m(value: Any) -> Mapping[str, Any]:
 
 
 def _s(value: Any) -> str | None:
+    if type(value) is str:  # the common case, first (issue 18: the host's ingest)
+        return value or None
     if value is None or isinstance(value, Mapping | list):
         return None
     text = str(value)

@@ -413,6 +413,12 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 """
 
+_V6_STAGING_OUT = """\
+DROP TABLE IF EXISTS main.staged_assets;
+DROP TABLE IF EXISTS main.staged_findings;
+DROP TABLE IF EXISTS main.staged_relationships;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     # the version lives in the ledger alone now; meta keeps other keys
@@ -423,6 +429,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "finding_exceptions_sync_posture", {"sqlite": _V4_EXCEPTIONS_POSTURE}, run=posture_backfill),
     # sync jobs of the job queue (workers on many machines) and leases (scheduler leadership)
     Migration(5, "sync_jobs_leases", {"sqlite": _V5_SYNC_JOBS}),
+    # SQLite: staged records live in the attached staging database (store.STAGING_DDL), not in the store file; the
+    # store's own staging tables go (unqualified names then resolve to staging). Raw objects written from now on are
+    # deflated (store_codec), with no schema change. PostgreSQL keeps its staging tables.
+    Migration(6, "staging_database", {"sqlite": _V6_STAGING_OUT, "postgresql": ""}),
 )
 check_ladder(MIGRATIONS)
 SCHEMA_VERSION = MIGRATIONS[-1].version

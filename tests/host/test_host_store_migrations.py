@@ -254,7 +254,10 @@ def test_a_v1_store_opens_migrated_with_its_data(tmp_path):
     assert ledger_of(path) == [(m.version, m.name) for m in MIGRATIONS]
     after = schema_of(path)  # only migration 3 changed a table: syncs gained the lock's columns
     old_tables = {e[2] for e in before}  # later migrations add tables of their own
-    assert [e for e in after if e[1] != "syncs" and e[2] in old_tables] == [e for e in before if e[1] != "syncs"]
+    staged = {"staged_assets", "staged_findings", "staged_relationships"}  # migration 6: to the staging database
+    assert not {e[2] for e in after} & staged
+    assert [e for e in after if e[1] != "syncs" and e[2] in old_tables] == [e for e in before if e[1] != "syncs"
+                                                                          and e[2] not in staged]
     assert {"finding_exceptions", "sync_posture"} <= {e[2] for e in after}
     db = sqlite3.connect(path)
     assert {"run_id", "owner_start"} <= {r[1] for r in db.execute("PRAGMA table_info(syncs)")}

@@ -119,6 +119,7 @@ def _store_counts(path: Path) -> dict[str, object]:
 
 def _staged(path: Path) -> int:
     db = sqlite3.connect(path, timeout=5)
+    db.execute("ATTACH DATABASE ? AS staging", (f"{path}.staging",))  # where a sync stages (store.STAGING_DDL)
     try:
         return sum(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                    for t in ("staged_assets", "staged_findings", "staged_relationships"))

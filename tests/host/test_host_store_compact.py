@@ -1,0 +1,128 @@
+"""The store on disk (issue 18): raw objects deflated (SQLite), read back as text everywhere (JSON paths in SQL too);
+staged records in a database of their own next to the store, so the store file is not left with their free pages;
+batches staged on a thread of their own, whose failure the runner still sees."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from connector_host import store_codec
+from connector_host.stager import Stager
+from connector_host.store import StagedAsset, StagedFinding, StagedRelationship, Store, SyncLost, staging_path
+
+
+def A(uid, stream="users"):
+    return StagedAsset("user", uid, f"name {uid}", 5003, stream,
+                       {"uid": uid, "unmapped": {"source": {"status": "ACTIVE", "is_admin": uid == "u1"}},
+                        "padding": "x" * 3000})
+
+
+def F(uid):
+    return StagedFinding(uid, "c1", f"title {uid}", 4, "fail", ["STIG"], "user", uid, uid, {"uid": uid, "n": 1})
+
+
+@pytest.fixture
+def integ(store):
+    return store.add_integration("acme", "fake", {"url": "x"})
+
+
+def sync(store, integ, assets=(), findings=(), rels=()):
+    sid = store.start_sync(integ.id)
+    store.stage(sid, assets, findings, rels)
+    return sid, store.finish_sync(sid, "succeeded", complete_streams=["users"])
+
+
+def test_raw_objects_are_deflated_and_read_back_as_text(store, integ):
+    sync(store, integ, [A("u1"), A("u2")], [F("f1")])
+    assert store.asset("u1")["asset"]["uid"] == "u1"
+    [finding] = store.query_findings("acme").items
+    assert finding["uid"] == "f1"
+    if store.url is not None:  # PostgreSQL: text (it compresses large values itself)
+        return
+    raw = sqlite3.connect(store.path).execute("SELECT data FROM assets WHERE uid = 'u1'").fetchone()[0]
+    assert isinstance(raw, bytes) and raw.startswith(store_codec.MAGIC) and len(raw) < 600  # 3 KB of JSON
+    assert json.loads(store_codec.unpack(raw))["uid"] == "u1"
+    # SQL reads a JSON path of a deflated object as of a text one
+    conn = store._conn()
+    rows = conn.execute("SELECT uid FROM assets WHERE json_extract(data, '$.unmapped.source.is_admin') = 1").fetchall()
+    assert [r[0] for r in rows] == ["u1"]
+    assert conn.execute("SELECT json_extract(data, '$.unmapped.source.status') FROM assets LIMIT 1").fetchone()[0] \
+        == "ACTIVE"
+    assert conn.execute("SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]')").fetchone()[0] == 2  # text as before
+
+
+def test_a_row_written_before_compression_is_read_as_it_was(store, integ):
+    if store.url is not None:
+        pytest.skip("SQLite only")
+    sync(store, integ, [A("u1")])
+    store._conn().execute("UPDATE assets SET data = ? WHERE uid = 'u1'", (json.dumps({"uid": "u1", "old": True}),))
+    assert store.asset("u1")["asset"] == {"uid": "u1", "old": True}
+
+
+def test_staging_lives_next_to_the_store_and_leaves_nothing_behind(store, integ):
+    if store.url is not None:
+        pytest.skip("SQLite only")
+    path = Path(store.path)
+    main = sqlite3.connect(path)
+    tables = {r[0] for r in main.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    main.close()
+    assert not {"staged_assets", "staged_findings", "staged_relationships"} & tables
+    sid = store.start_sync(integ.id)
+    store.stage(sid, [A(f"u{i}") for i in range(300)], [F("f1")],
+                [StagedRelationship("group_members", "member_of", "user", "u1", "group", "g1")])
+    staged = sqlite3.connect(staging_path(path))
+    assert staged.execute("SELECT COUNT(*) FROM staged_assets").fetchone()[0] == 300
+    files = [Path(staging_path(path)), Path(f"{staging_path(path)}-wal")]
+    grown = sum(f.stat().st_size for f in files if f.exists())
+    assert grown > 100_000
+    store.finish_sync(sid, "succeeded", complete_streams=["users"])
+    assert staged.execute("SELECT COUNT(*) FROM staged_assets").fetchone()[0] == 0
+    staged.close()
+    store.close()
+    left = sum(f.stat().st_size for f in files if f.exists())
+    assert left <= 64 * 1024 < grown  # its pages given back (auto_vacuum FULL): the tables' empty roots remain
+    assert oct(Path(staging_path(path)).stat().st_mode & 0o777) == oct(0o600)
+    with Store(path) as again:
+        assert again.asset_counts("acme") == {"user": 300}
+        free = again._conn().execute("PRAGMA freelist_count").fetchone()[0]
+        assert free <= 2
+
+
+def test_a_crash_s_staged_rows_are_dropped_when_the_store_opens(store, integ):
+    if store.url is not None:
+        pytest.skip("SQLite only")
+    sid = store.start_sync(integ.id)
+    store.stage(sid, [A("u1")])
+    store._conn().execute("UPDATE syncs SET status = 'interrupted' WHERE id = ?", (sid,))
+    path = store.path
+    store.close()
+    with Store(path):
+        pass
+    staged = sqlite3.connect(staging_path(Path(path)))
+    assert staged.execute("SELECT COUNT(*) FROM staged_assets").fetchone()[0] == 0
+    staged.close()
+
+
+def test_the_stager_stages_in_order_and_hands_its_failure_back(store, integ):
+    sid = store.start_sync(integ.id)
+    stager = Stager(store, sid)
+    batch = [A("u1")]
+    stager.put(batch, [], [])
+    batch.clear()  # the caller reuses its lists
+    stager.put([A("u2")], [F("f1")], [])
+    stager.close()
+    store.finish_sync(sid, "succeeded", complete_streams=["users"])
+    assert store.asset_counts("acme") == {"user": 2}
+    # a sync unlocked meanwhile: staging raises SyncLost, and the runner's thread gets it
+    sid = store.start_sync(integ.id)
+    store.unlock("acme")
+    stager = Stager(store, sid)
+    stager.put([A("u3")], [], [])
+    with pytest.raises(SyncLost):
+        stager.close()
+    stager = Stager(store, sid)
+    stager.put([A("u3")], [], [])
+    stager.abandon()  # never raises
