@@ -105,8 +105,16 @@ def flow(page: Any, base: str, sandbox: Any) -> None:
     page.wait_for_url(re.compile(r".*/integrations/new/okta$"))
     ready(page)
     page.fill("#f-name", "acme-okta")
+    # No token yet: Test Connection shows the field's error where the admin is looking; typing in it clears it
     page.fill("#f-org-url", sb.url)
+    page.click("#test-connection")
+    bad = page.locator('.field.has-error[data-field="auth~0.token"]')
+    bad.wait_for()
+    assert bad.locator(".field-error").is_visible()
+    page.wait_for_function("() => { const r = document.querySelector('.field.has-error').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     page.fill("#f-auth-0-token", sb.token)
+    assert page.locator('[data-field="auth~0.token"] .field-error').count() == 0  # stale once edited
     assert page.locator("#f-auth-1-client-id").is_hidden()  # the other credential branch is hidden
     page.select_option("#f-interval", "15")
     page.click("details.advanced summary")
@@ -116,6 +124,7 @@ def flow(page: Any, base: str, sandbox: Any) -> None:
     # Test Connection through the JSON API: the per-capability result, the form (and token) left as typed
     page.click("#test-connection")
     page.wait_for_selector("#test-result .test-status.ok")
+    assert page.locator(".field-error").count() == 0  # no stale error left from the first try
     assert page.locator("#test-result table.caps tr").count() > 3
     assert page.input_value("#f-auth-0-token") == sb.token
     page.evaluate("window.scrollTo(0, 0)")

@@ -66,15 +66,28 @@
         const r = await api(form.dataset.testUrl, { method: "POST", body: data });
         showFieldErrors(form, (r.body && r.body.errors) || {});
         out.replaceChildren(renderTest(r.body && r.body.result ? r.body.result : { status: "failed", message: r.body.error || "request failed" }, r.body && r.body.general));
+        // the result where the admin is looking: the first field in error, else the result panel
+        const bad = form.querySelector(".field.has-error");
+        (bad || panel).scrollIntoView({ block: "center", behavior: "smooth" });
+        if (!bad) { panel.tabIndex = -1; panel.focus({ preventScroll: true }); }
       } catch (err) {
         out.replaceChildren(el("p", { class: "field-error" }, "The host did not answer: " + err));
       } finally { testBtn.disabled = false; }
     });
   }
+  if (form) {
+    // a field's error is stale once the admin edits that field
+    form.addEventListener("input", (e) => {
+      const div = e.target.closest && e.target.closest(".field.has-error");
+      if (!div) return;
+      div.classList.remove("has-error");
+      div.querySelectorAll(".field-error").forEach((p) => p.remove());
+    });
+  }
   function showFieldErrors(f, errors) {
     f.querySelectorAll(".field").forEach((div) => {
       div.classList.remove("has-error");
-      div.querySelectorAll(".field-error.js").forEach((p) => p.remove());
+      div.querySelectorAll(".field-error").forEach((p) => p.remove());  // the server's from a failed save too
       const msg = errors[div.dataset.field];
       if (msg) { div.classList.add("has-error"); div.append(el("p", { class: "field-error js", role: "alert" }, msg)); }
     });
