@@ -9,10 +9,11 @@ import functools
 from typing import Any
 
 import yaml
-from connector_okta.checks import CheckEngine, Collection, OrgInfo
-from connector_okta.checks.context import BudgetExhausted
 from reference_paths import OKTA_SPEC as SPEC
 from reference_paths import require
+
+from connector_okta.checks import CheckEngine, Collection, OrgInfo
+from connector_okta.checks.context import BudgetExhausted
 
 NOW_MS = 1_795_000_000_000  # 2026-11-18
 RECENT = "2026-11-10T10:00:00.000Z"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks_fixtures import FakeFanout
+
 from connector_okta.checks import CheckEngine, Collection, OrgInfo
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from checks_fixtures import build_org, run
+
 from connector_okta.checks.catalog import STIG, load_catalog
 
 CATALOG = {c["id"]: c for c in load_catalog()}

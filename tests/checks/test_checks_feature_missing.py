@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from checks_fixtures import build_org
+
 from connector_okta.checks import CheckEngine, Collection, OrgInfo
 from connector_okta.checks.catalog import by_id
 

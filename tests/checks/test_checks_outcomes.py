@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from checks_fixtures import OLD, build_org, run
+
 from connector_okta.checks.catalog import load_catalog
 
 Org = dict[str, Any]

@@ -5,6 +5,7 @@ that meets the STIG would claim a STIG violation that is not there."""
 from __future__ import annotations
 
 from checks_fixtures import build_org, run
+
 from connector_okta.checks.catalog import STIG, load_catalog
 
 # threshold name prefix -> which way is stricter

@@ -8,8 +8,9 @@ import pytest
 pytest.importorskip("okta_sandbox.generator")
 
 from checks_sandbox_adapter import run_org  # noqa: E402
-from connector_okta.checks.catalog import STIG, load_catalog  # noqa: E402
 from okta_sandbox.generator import generate  # noqa: E402
+
+from connector_okta.checks.catalog import STIG, load_catalog  # noqa: E402
 
 CATALOG = {c["id"]: c for c in load_catalog()}
 STIG_CHECKS = {cid: c for cid, c in CATALOG.items() if STIG in c["references"]["standards"]}

@@ -7,6 +7,7 @@ import tracemalloc
 
 import pytest
 from checks_fixtures import NOW_MS, RECENT, FakeFanout, build_org, run
+
 from connector_okta.checks import CheckEngine, Collection, OrgInfo
 
 

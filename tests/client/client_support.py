@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests_mock as rm
+
 from connector_okta.client import OktaClient
 from connector_okta.config import load_config
 

@@ -11,10 +11,11 @@ from urllib.parse import parse_qs
 import jwt
 import pytest
 from client_support import ORG, TOKEN, base_config
-from connector_okta.client import ConfigError, CredentialsError, PermissionDenied
-from connector_okta.client.keys import load_private_key
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from connector_okta.client import ConfigError, CredentialsError, PermissionDenied
+from connector_okta.client.keys import load_private_key
 
 TOKEN_URL = f"{ORG}/oauth2/v1/token"
 SCOPES = ["okta.users.read", "okta.groups.read"]

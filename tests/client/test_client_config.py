@@ -8,9 +8,10 @@ from importlib import resources
 import jsonschema
 import pytest
 from client_support import TOKEN, base_config
+from test_client_auth import jwk_json, pem, rsa_key
+
 from connector_okta.client import ConfigError
 from connector_okta.config import OktaConfig, config_schema, load_config
-from test_client_auth import jwk_json, pem, rsa_key
 
 
 def test_defaults_filled():

@@ -10,9 +10,10 @@ import jsonschema
 import pytest
 import requests
 from client_support import ORG, TOKEN, base_config, well_known_body
+from test_client_auth import TokenEndpoint, oauth_config, pem, rsa_key
+
 from connector_okta import connection
 from connector_okta.client import OktaClient
-from test_client_auth import TokenEndpoint, oauth_config, pem, rsa_key
 
 ME = {"id": "00u1abcdEFGH2345ijkl", "status": "ACTIVE",
       "profile": {"login": "svc-posture@acme.com", "firstName": "Posture", "lastName": "Service"}}

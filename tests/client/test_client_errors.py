@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from client_support import ORG, base_config, well_known_body
+
 from connector_okta.client import (
     CredentialsError,
     FeatureNotAvailable,

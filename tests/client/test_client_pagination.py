@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from client_support import ORG, base_config, well_known_body
+
 from connector_okta.client import ResponseError, UnsafeURLError
 from connector_okta.client.pagination import body_items, cursor_of, parse_link_values, same_url
 

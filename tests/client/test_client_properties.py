@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from connector_okta.client.errors import OktaError
 from connector_okta.client.pagination import parse_link_values
 from connector_okta.urls import normalize_org_url, origin
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
 okta_domain = st.sampled_from(["okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", "example.org"])

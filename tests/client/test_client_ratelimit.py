@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 from client_support import ORG, base_config, http_date, well_known_body
+
 from connector_okta.client import NetworkError, RateLimited, TransientError
 from connector_okta.client.ratelimit import AdaptiveSemaphore, RateHeaders, RateLimiter
 

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+
 from connector_okta import connection
 from connector_okta.client import (
     CredentialsError,

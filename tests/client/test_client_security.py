@@ -7,11 +7,12 @@ import logging
 import pytest
 import requests
 from client_support import ORG, TOKEN, base_config
+from test_client_auth import TokenEndpoint, oauth_config, pem, rsa_key
+
 from connector_okta.client import CredentialsError, UnsafeURLError
 from connector_okta.client.session import OrgSession
 from connector_okta.config import load_config
 from connector_okta.urls import origin
-from test_client_auth import TokenEndpoint, oauth_config, pem, rsa_key
 
 EVIL = "https://evil.example.com"
 

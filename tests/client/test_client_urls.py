@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from connector_okta import urls
 from connector_okta.client.errors import ConfigError, NetworkError, UnsafeURLError
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from normalize_support import FIXTURE_CATALOG, ORG, make_result
+
 from connector_okta.normalize import NormalizationError, finding_uid, normalize_finding
 from connector_okta.normalize.finding import shipped_catalog
-from normalize_support import FIXTURE_CATALOG, ORG, make_result
 
 RESULT = {
     "check_id": "okta-session-idle-timeout",

@@ -8,9 +8,10 @@ from importlib import resources
 
 import pytest
 from connector_host import ocsf
-from connector_okta.normalize import normalize_asset, normalize_finding
 from normalize_support import make_record, make_result
 from reference_paths import OCSF_SOURCE, require
+
+from connector_okta.normalize import normalize_asset, normalize_finding
 
 USER = {"id": "00u1", "status": "ACTIVE", "profile": {"login": "ada@example.com"}}
 

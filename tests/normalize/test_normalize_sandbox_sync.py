@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 
 import pytest
+
 from connector_okta import plugin
 
 

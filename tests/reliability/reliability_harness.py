@@ -16,9 +16,10 @@ import pytest
 from connector_host.loader import Registry, load_connectors
 from connector_host.runner import Runner
 from connector_host.store import Store, SyncRecord
-from connector_okta.client.session import OktaClient
 from okta_sandbox.generator import token_for_role
 from okta_sandbox.server import Sandbox
+
+from connector_okta.client.session import OktaClient
 
 TOKEN_ENV = "RELIABILITY_OKTA_TOKEN"
 KEY_ENV = "RELIABILITY_OKTA_KEY"

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import requests
 from connector_host.store import Store
-from connector_okta import plugin
-from connector_okta.client.errors import OktaError
-from connector_okta.config import load_config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from reliability_harness import RecordingServer, okta_registry
+
+from connector_okta import plugin
+from connector_okta.client.errors import OktaError
+from connector_okta.config import load_config
 
 TOKEN = "00RELIABILITYbadinputTOKEN0123456789abcd"
 OKTA = "https://acme.okta.com"

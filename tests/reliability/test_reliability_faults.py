@@ -17,9 +17,6 @@ import pytest
 
 pytest.importorskip("okta_sandbox.generator")
 
-from connector_okta.checks import implementations as check_implementations  # noqa: E402
-from connector_okta.checks import registry as check_registry  # noqa: E402
-from connector_okta.checks.engine import catalog  # noqa: E402
 from okta_sandbox.faults import Fault, Faults  # noqa: E402
 from reliability_harness import (  # noqa: E402
     KEY_ENV,
@@ -35,6 +32,10 @@ from reliability_harness import (  # noqa: E402
     stored_config,
     super_token,
 )
+
+from connector_okta.checks import implementations as check_implementations  # noqa: E402
+from connector_okta.checks import registry as check_registry  # noqa: E402
+from connector_okta.checks.engine import catalog  # noqa: E402
 
 TIME_SCALE = 60  # a rate-limit minute lasts one second
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 pytest.importorskip("okta_sandbox.generator")
 
 from connector_host import ocsf  # noqa: E402
+
 from connector_okta.checks import implementations as check_implementations  # noqa: E402
 from connector_okta.checks import registry as check_registry  # noqa: E402
 from connector_okta.checks.catalog import FANOUT_ONLY, STREAMED  # noqa: E402

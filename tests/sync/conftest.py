@@ -11,9 +11,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from connector_okta.client.errors import CredentialsError, FeatureNotAvailable, NotFound, PermissionDenied
 from okta_sandbox.filters import compile_filter
 from okta_sandbox.model import Org
+
+from connector_okta.client.errors import CredentialsError, FeatureNotAvailable, NotFound, PermissionDenied
 
 
 def ts(n: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from connector_okta import plugin
 
 pytest.importorskip("okta_sandbox.generator")

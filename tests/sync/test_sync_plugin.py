@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
+
 from connector_okta import plugin
 from connector_okta.resources import NAMES, SCOPES
 

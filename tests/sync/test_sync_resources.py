@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from connector_okta.client.routes import bucket_for, route_template, scope_for_path
-from connector_okta.resources import BY_NAME, NAMES, RESOURCES, SCOPES, probes
 from reference_paths import OKTA_SPEC as SPEC
 from reference_paths import require
+
+from connector_okta.client.routes import bucket_for, route_template, scope_for_path
+from connector_okta.resources import BY_NAME, NAMES, RESOURCES, SCOPES, probes
 
 EXPECTED = {
     "org", "org_support", "org_contacts", "threat_insight", "admin_console_settings", "org_factors", "users",
