@@ -125,6 +125,9 @@ def run_host(job: dict[str, Any]) -> dict[str, Any]:
             "asset counts by type": lambda: store.asset_counts("bench"),
         }
         timings = {name: timed_ms(fn) for name, fn in queries.items()}
+        store.close()
+        files = [Path(tmp) / n for n in ("bench.db", "bench.db-wal", "bench.db.staging", "bench.db.staging-wal")]
+        on_disk = sum(f.stat().st_size for f in files if f.exists())
         out = {
             "sync_status": record.status,
             "sync_message": getattr(record, "message", None),
@@ -135,9 +138,10 @@ def run_host(job: dict[str, Any]) -> dict[str, Any]:
             "findings_summary": summary,
             "query_ms": timings,
             "max_query_ms": max(timings.values()),
+            "store_bytes_on_disk": on_disk,
+            "store_bytes_per_asset": round(on_disk / max(1, sum(counts.values()))),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
-        store.close()
     return out
 
 

@@ -486,6 +486,9 @@ class Store:
             conn.row_factory = sqlite3.Row
             store_codec.register(conn)  # compressed raw objects read as text (store_codec)
             conn.execute("PRAGMA synchronous=NORMAL")
+            # a large sync's apply updates every index of 100,000s of rows in one transaction: with the default
+            # 8 MB page cache it spills and re-reads them (issue 18); the cache grows only as it is used
+            conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=120000")  # writers queue behind a large sync's apply
             self._local.conn = conn
