@@ -35,7 +35,10 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     finding_sum = 0  # an order-free digest of (finding uid, status): the sum of their hashes, holding nothing
     out: dict[str, Any] = {"errors": []}
     t0 = time.perf_counter()
-    for msg in connector.sync(config, state, SyncContext()):
+    # the mode a host asks for when the connector declares incremental syncs (the runner's default): the connector
+    # decides (a first sync is full); SyncContext's own default, "full", would force every sync full
+    context = SyncContext(sync_mode=job.get("sync_mode", "incremental"))
+    for msg in connector.sync(config, state, context):
         counts["messages"] += 1
         kind = msg.get("type")
         if kind == "RECORD":
