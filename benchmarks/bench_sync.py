@@ -41,9 +41,10 @@ from sandbox_proc import SandboxProc, stats_delta  # noqa: E402
 RESULTS = HERE / "results"
 # the connector's settings for the benchmark: the sandbox already caps the token at token_share of each bucket
 # (Okta's per-token limit), so the connector may spend all of what the token is given
-CONNECTOR_CONFIG: dict[str, Any] = {"rate_limit_share": 1.0, "max_sync_seconds": 3600}
+# and as many requests in flight as the SDK peer (SDK_CONCURRENCY): the same cap for both clients
+CONNECTOR_CONFIG: dict[str, Any] = {"rate_limit_share": 1.0, "max_sync_seconds": 3600, "max_concurrency": 8}
 SDK_RETRIES = 20  # the peer's rateLimit.maxRetries (its default of 2 gives up on a large org's 429s)
-SDK_CONCURRENCY = 8  # the peer's requests in flight (the connector's default max_concurrency is 4)
+SDK_CONCURRENCY = 8  # the peer's requests in flight, and the connector's here (its default max_concurrency is 4)
 # the peer variants (bench_sdk.py): "bulk" reads less than the connector (no admin roles); "same" reads the same
 # collections, group roles only for the groups an admin's roles name (the connector's way, issue 18)
 SDK_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (

@@ -26,12 +26,12 @@ PAGE_KEYS: dict[str, str | None] = {
     "zones": "zones", "idps": "idps", "authorization_servers": "authorization_servers", "apps": "apps",
     "group_rules": "group_rules", "admin_users": "iam_assignees", "api_tokens": None,
     "trusted_origins": "trusted_origins", "event_hooks": None, "inline_hooks": None, "log_streams": "log_streams",
-    "behaviors": None, "device_assurances": None, "user_roles": None, "policy_rules": "policy_rules",
+    "behaviors": None, "device_assurances": None, "user_roles": None, "user_factors": None, "policy_rules": "policy_rules",
     "policy_mappings": None, "app_groups": "app_groups", "authorization_server_policies": None,
     "authorization_server_policy_rules": None, "groups": "groups", "group_roles": None, "app_users": "app_users",
     "users": "users", "group_members": "group_members", "devices": "devices",
 }
-FANOUT = {"group_roles"}  # budgeted per-object reads, reported apart
+FANOUT = {"group_roles", "user_factors"}  # budgeted per-object reads, reported apart
 
 
 def org_shape(org: Any) -> dict[str, Any]:
@@ -61,6 +61,7 @@ def org_shape(org: Any) -> dict[str, Any]:
         "log_streams": [len(org.log_streams)], "behaviors": [len(org.behaviors)],
         "device_assurances": [len(org.device_assurances)],
         "user_roles": [len(org.user_roles.get(u, [])) for u in admin_ids],
+        "user_factors": [len(org.user_factors.get(u, [])) for u in admin_ids],
         "policy_rules": [len(org.policy_rules.get(p["id"], [])) for p in policies],
         "app_groups": [len(org.app_groups.get(a["id"], [])) for a in org.apps],
         "authorization_server_policies": [len(org.as_policies.get(a["id"], [])) for a in org.authorization_servers],

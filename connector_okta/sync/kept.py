@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import messages
-from ..resources import RESOURCES, Resource
+from ..resources import BY_NAME, RESOURCES, Resource
+from .children import interleave
 from .reader import CollectionReader
 
 # kept-phase collections no check reads (only their relationship records matter), in a rate-limit bucket of their
@@ -23,13 +24,29 @@ class KeptPhase(CollectionReader):
     def kept_phase(self) -> Iterator[dict[str, Any]]:
         top = [r for r in RESOURCES if r.phase == "kept" and not r.parent and r.name != "org"]
         yield from self.read_many(top)
+        subs = []
         for res in RESOURCES:
             if res.phase == "kept" and res.parent:
                 if res.name in DEFER_WHEN_FULL:
                     self.deferred.append(res)
-                    continue
-                self.check_stop()
-                yield from self.read(res)
+                else:
+                    subs.append(res)
+        # the sub-collections of the top-level ones side by side on one pool (a policy's rules, an admin's roles
+        # and factors, ...: issue 18), then those of sub-collections (an authorization server policy's rules)
+        for wave in ([r for r in subs if not BY_NAME[r.parent].parent], [r for r in subs if BY_NAME[r.parent].parent]):
+            self.check_stop()
+            yield from self.read_side_by_side(wave)
+
+    def read_side_by_side(self, resources: list[Resource]) -> Iterator[dict[str, Any]]:
+        readers = []
+        for res in resources:
+            pre = self.precheck(res)
+            if pre is not None:
+                yield from self.finish_collection(res, pre)
+                continue
+            yield messages.stream_status(res.name, "STARTED")
+            readers.append(self.open_reads(res))
+        yield from self.run_reads(readers, interleave(readers), self.workers)
 
     def read_many(self, todo_all: list[Resource]) -> Iterator[dict[str, Any]]:
         """Read independent top-level collections side by side (bounded by max_concurrency), one job per request

@@ -45,7 +45,9 @@ class CollectionReader(CollectionLedger):
         """The jobs of one collection (and its fan-out budget spent)."""
         reads = Reads(res)
         if res.parent:
-            plan = plan_children(res, self.outcomes, self.role_fanout)
+            # the admins' factors are the checks' reads, on the checks' budget (resources.py: user_factors)
+            fan = self.check_fanout if res.name == "user_factors" else self.role_fanout
+            plan = plan_children(res, self.outcomes, fan)
             reads.parent_ids, reads.budget_reason = plan.parent_ids, plan.budget_reason
             reads.done_parents.update(plan.known_empty)  # Okta says they have none: read, with no request
             reads.series = self.series(res)[:1]

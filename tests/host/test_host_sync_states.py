@@ -15,7 +15,7 @@ pytest.importorskip("connector_okta.plugin")
 
 from connector_host import cli  # noqa: E402
 
-OUT_OF_SCOPE = {"admin_users", "user_roles", "group_roles", "api_tokens", "org_support", "log_streams"}
+OUT_OF_SCOPE = {"admin_users", "user_roles", "user_factors", "group_roles", "api_tokens", "org_support", "log_streams"}
 
 
 @pytest.fixture

@@ -289,7 +289,8 @@ def test_fanout_budget_limits_group_roles(run_fake, fake_org, fakes):
     assert s["status"] == "INCOMPLETE" and "fanout_budget" in s["reason"] and s["error_kind"] == "budget"
     role_reads = [p for p in client.requests if p.startswith("/api/v1/groups/") and p.endswith("/roles")]
     assert sorted(role_reads) == ["/api/v1/groups/00g0000/roles", "/api/v1/groups/00g0003/roles"]
-    assert by_type(msgs, "STATS")[0]["fanout_requests"] == 2
+    # the two group-role reads, and each admin's factors (on the checks' budget: user_factors)
+    assert by_type(msgs, "STATS")[0]["fanout_requests"] == 2 + len(fake_org.user_roles)
     assert engine.collections["group_roles"].status == "incomplete"
     # a budget the user set is not an error: the sync still succeeds and may seed an incremental one
     assert status_of(msgs)["status"] == "succeeded"

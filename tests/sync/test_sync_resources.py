@@ -12,7 +12,8 @@ from connector_okta.resources import BY_NAME, NAMES, RESOURCES, SCOPES, probes
 
 EXPECTED = {
     "org", "org_support", "org_contacts", "threat_insight", "admin_console_settings", "org_factors", "users",
-    "groups", "group_members", "group_rules", "admin_users", "user_roles", "group_roles", "apps", "app_users",
+    "groups", "group_members", "group_rules", "admin_users", "user_roles", "user_factors", "group_roles", "apps",
+    "app_users",
     "app_groups", "policies", "policy_rules", "policy_mappings", "authenticators", "zones", "idps",
     "authorization_servers", "authorization_server_policies", "authorization_server_policy_rules", "api_tokens",
     "trusted_origins", "event_hooks", "inline_hooks", "log_streams", "behaviors", "device_assurances", "devices",

@@ -106,7 +106,7 @@ def test_sandbox_read_only_admin_succeeds_with_a_note_and_unknown_not_pass(sandb
     sb = sandbox("default", users=40, rate_limits=None)
     msgs = sync(sandbox_config(sb))  # the sandbox's default token: a Read-Only Administrator
     fin = finals(msgs)
-    out = {"admin_users", "user_roles", "api_tokens", "org_support", "log_streams", "group_roles"}
+    out = {"admin_users", "user_roles", "user_factors", "api_tokens", "org_support", "log_streams", "group_roles"}
     for name in out:
         assert fin[name]["status"] == "SKIPPED" and fin[name]["error_kind"] == "out_of_scope", (name, fin[name])
         assert fin[name]["reason"].startswith("not in scope for this credential"), fin[name]
