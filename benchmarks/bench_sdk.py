@@ -19,10 +19,12 @@ Variants:
 
 * ``bulk``: the large collections only (users in both series, groups, group members, apps, app users, app
   group assignments, policies by type and their rules): less than the connector reads, so it favours the SDK;
-* ``same``: ``bulk`` plus the admin roles the connector reads: ``/api/v1/iam/assignees/users``, each admin's
-  ``/users/{id}/roles``, and ``/groups/{id}/roles`` for **every** group (the per-group fan-out a user without a
-  cheaper way to find admin groups makes); with ``group_roles: "known"`` only for the groups an admin's roles
-  name (``assignmentType: GROUP``), the connector's own way (issue 18).
+* ``same``: every collection the connector reads: ``bulk`` plus the admin roles (``/api/v1/iam/assignees/users``,
+  each admin's ``/users/{id}/roles`` and ``/factors``, and ``/groups/{id}/roles`` for **every** group with
+  ``group_roles: "all"``, the per-group fan-out a user without a cheaper way to find admin groups makes, or, with
+  ``"known"``, only for the groups an admin's roles name, the connector's way), the org settings and security
+  configuration (authenticators, zones, IdPs, authorization servers with their policies and rules, API tokens,
+  trusted origins, hooks, log streams, behaviors, device assurances, group rules), policy mappings and devices.
 """
 
 from __future__ import annotations
@@ -106,7 +108,10 @@ class Reader:
             if got is None:
                 return
             items, resp = got
-            items = items or []
+            if items is None:
+                items = []
+            elif not isinstance(items, list):  # a single object (org settings, ...)
+                items = [items]
             self.note(name, len(items))
             yield items
             after = PaginationHelper.extract_next_cursor(dict(resp.headers)) if paged and resp is not None else None
@@ -124,6 +129,43 @@ class Reader:
             tasks += [asyncio.ensure_future(per_parent(pid)) for pid in (_id(x) for x in page) if pid]
         if tasks:
             await asyncio.gather(*tasks)
+
+
+async def settings_and_more(r: Reader) -> None:
+    """What else the connector reads (variant ``same``): org settings, security configuration, authorization
+    servers with their policies and rules, hooks, log streams, devices, group rules, ..."""
+    c = r.client
+
+    async def as_children(asid: str) -> None:
+        async def rules(pid: str) -> None:
+            await r.drain("authorization_server_policy_rules", c.list_authorization_server_policy_rules, asid, pid,
+                          paged=False)
+
+        await r.children("authorization_server_policies",
+                         r.pages("authorization_server_policies", c.list_authorization_server_policies, asid,
+                                 paged=False), rules)
+
+    await asyncio.gather(
+        r.drain("org", c.get_org_settings, paged=False),
+        r.drain("org_support", c.get_org_okta_support_settings, paged=False),
+        r.drain("org_contacts", c.list_org_contact_types, paged=False),
+        r.drain("threat_insight", c.get_current_configuration, paged=False),
+        r.drain("admin_console_settings", c.get_first_party_app_settings, "admin-console", paged=False),
+        r.drain("authenticators", c.list_authenticators, paged=False),
+        r.drain("zones", c.list_network_zones),
+        r.drain("idps", c.list_identity_providers),
+        r.children("authorization_servers", r.pages("authorization_servers", c.list_authorization_servers,
+                                                    limit=200), as_children),
+        r.drain("group_rules", c.list_group_rules, limit=200),
+        r.drain("api_tokens", c.list_api_tokens, paged=False),
+        r.drain("trusted_origins", c.list_trusted_origins),
+        r.drain("event_hooks", c.list_event_hooks, paged=False),
+        r.drain("inline_hooks", c.list_inline_hooks, paged=False),
+        r.drain("log_streams", c.list_log_streams, limit=200),
+        r.drain("behaviors", c.list_behavior_detection_rules, paged=False),
+        r.drain("device_assurances", c.list_device_assurance_policies, paged=False),
+        r.drain("devices", c.list_devices, limit=200),
+    )
 
 
 async def admins(r: Reader, group_roles: str) -> None:
@@ -155,7 +197,8 @@ async def admins(r: Reader, group_roles: str) -> None:
             if str(getattr(role, "assignment_type", "")).endswith("GROUP") and "/groups/" in href:
                 groups.add(href.rstrip("/").rsplit("/", 1)[-1])
 
-    await asyncio.gather(*(user_roles(u) for u in user_ids))
+    await asyncio.gather(*(user_roles(u) for u in user_ids),
+                         *(r.drain("user_factors", c.list_factors, u, paged=False) for u in user_ids))
     if group_roles == "known":
         await asyncio.gather(*(r.drain("group_roles", c.list_group_assigned_roles, g, paged=False)
                                for g in sorted(groups)))
@@ -190,19 +233,27 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
             await asyncio.gather(r.drain("app_users", c.list_application_users, aid, limit=500),
                                  r.drain("app_groups", c.list_application_group_assignments, aid, limit=200))
 
-        async def policy_rules(pid: str) -> None:
-            await r.drain("policy_rules", c.list_policy_rules, pid, paged=False)
+        async def policy_children(pid: str, ptype: str) -> None:
+            reads = [r.drain("policy_rules", c.list_policy_rules, pid, paged=False)]
+            if variant == "same" and ptype in ("ACCESS_POLICY", "PROFILE_ENROLLMENT"):
+                reads.append(r.drain("policy_mappings", c.list_policy_mappings, pid, paged=False))
+            await asyncio.gather(*reads)
+
+        def policies(ptype: str) -> Any:
+            async def children(pid: str) -> None:
+                await policy_children(pid, ptype)
+
+            return r.children("policies", r.pages("policies", c.list_policies, type=ptype, paged=False), children)
 
         jobs = [
             r.drain("users", c.list_users, limit=200),
             r.drain("users", c.list_users, filter='status eq "DEPROVISIONED"', limit=200),
             r.children("groups", r.pages("groups", c.list_groups, limit=200), group_children),
             r.children("apps", r.pages("apps", c.list_applications, limit=200), app_children),
-            *(r.children("policies", r.pages("policies", c.list_policies, type=t, paged=False), policy_rules)
-              for t in POLICY_TYPES),
+            *(policies(t) for t in POLICY_TYPES),
         ]
         if variant == "same":
-            jobs.append(admins(r, group_roles))
+            jobs += [admins(r, group_roles), settings_and_more(r)]
         await asyncio.gather(*jobs)
     wall = time.perf_counter() - t0
     return {

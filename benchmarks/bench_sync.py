@@ -45,8 +45,8 @@ RESULTS = HERE / "results"
 CONNECTOR_CONFIG: dict[str, Any] = {"rate_limit_share": 1.0, "max_sync_seconds": 3600, "max_concurrency": 8}
 SDK_RETRIES = 20  # the peer's rateLimit.maxRetries (its default of 2 gives up on a large org's 429s)
 SDK_CONCURRENCY = 8  # the peer's requests in flight, and the connector's here (its default max_concurrency is 4)
-# the peer variants (bench_sdk.py): "bulk" reads less than the connector (no admin roles); "same" reads the same
-# collections, group roles only for the groups an admin's roles name (the connector's way, issue 18)
+# the peer variants (bench_sdk.py): "bulk" reads less than the connector (the large collections only); "same" reads
+# every collection the connector reads, group roles only for the groups an admin's roles name (the connector's way)
 SDK_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("sdk_bulk", {"variant": "bulk"}),
     ("sdk_same", {"variant": "same", "group_roles": "known"}),
