@@ -441,6 +441,32 @@ class CheckGroup:
         }
 
 
+def _fold(groups: dict[tuple[int, str], CheckGroup], integ: int, name: str, row: Sequence[Any]) -> None:
+    """Add one (check, result, level, exception state) count to its check's group, made on first sight; the row is
+    (check, title, severity, status, org_level, excepted, count, standards, new), from the findings or from the
+    per-sync record of them."""
+    check, title, sev, status, org_level, is_excepted, n, standards, new = row
+    check = check or ""  # results without a check id: one group, listed with the others
+    g = groups.get((integ, check))
+    if g is None:
+        g = groups[(integ, check)] = CheckGroup(
+            integ, name, check, title or check or "(no check id)", sev or 0,
+            [s for s in (standards or "").split("\n") if s])
+    g.title = g.title if g.title != check else (title or check)
+    g.severity_id = max(g.severity_id, sev or 0)
+    if is_excepted:
+        target = g.excepted_org if org_level else g.excepted_objects
+    else:
+        target = g.org_counts if org_level else g.counts
+    target[status] = target.get(status, 0) + n
+    if is_excepted:
+        return
+    if org_level:
+        g.new_org += new or 0
+    else:
+        g.new_objects += new or 0
+
+
 def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
     """One row per (integration, check) among ``flt``'s findings, those with a result in ``flt``'s view, worst
     first: failing before not evaluated before passing, then by severity and by how many objects fail. Excepted
@@ -471,26 +497,8 @@ def check_groups(store: Store, flt: FindingFilter) -> list[CheckGroup]:
         (*ORG_TYPES, *([at] if has_exceptions else []), *latest, *params),
     )
     groups: dict[tuple[int, str], CheckGroup] = {}
-    for integ, name, check, title, sev, status, org_level, is_excepted, n, standards, new in rows:
-        check = check or ""  # results without a check id: one group, listed with the others
-        g = groups.get((integ, check))
-        if g is None:
-            g = groups[(integ, check)] = CheckGroup(
-                integ, name, check, title or check or "(no check id)", sev or 0,
-                [s for s in (standards or "").split("\n") if s])
-        g.title = g.title if g.title != check else (title or check)
-        g.severity_id = max(g.severity_id, sev or 0)
-        if is_excepted:
-            target = g.excepted_org if org_level else g.excepted_objects
-        else:
-            target = g.org_counts if org_level else g.counts
-        target[status] = target.get(status, 0) + n
-        if is_excepted:
-            continue
-        if org_level:
-            g.new_org += new or 0
-        else:
-            g.new_objects += new or 0
+    for integ, name, *row in rows:
+        _fold(groups, integ, name, row)
     _attach_summaries(store, flt, groups)
     return _select(list(groups.values()), flt)
 
@@ -586,26 +594,7 @@ def recorded_groups(store: Store, integration: int | None, at: int) -> list[Chec
     groups: dict[tuple[int, str], CheckGroup] = {}
     for iid, name, summary in records:
         for row in summary["checks"]:
-            check, title, sev, status, org_level, is_excepted, n, standards, new = row
-            check = check or ""
-            g = groups.get((iid, check))
-            if g is None:
-                g = groups[(iid, check)] = CheckGroup(
-                    iid, name, check, title or check or "(no check id)", sev or 0,
-                    [s for s in (standards or "").split("\n") if s])
-            g.title = g.title if g.title != check else (title or check)
-            g.severity_id = max(g.severity_id, sev or 0)
-            if is_excepted:
-                target = g.excepted_org if org_level else g.excepted_objects
-            else:
-                target = g.org_counts if org_level else g.counts
-            target[status] = target.get(status, 0) + n
-            if is_excepted:
-                continue
-            if org_level:
-                g.new_org += new or 0
-            else:
-                g.new_objects += new or 0
+            _fold(groups, iid, name, row)
         for check, (message, checked) in (summary.get("check_summaries") or {}).items():
             g = groups.get((iid, check))
             if g is not None:
