@@ -43,12 +43,13 @@ def serve(argv: list[str] | None = None) -> int:
     p.add_argument("--token-share", type=float, default=0.5)
     p.add_argument("--concurrency", type=int, default=75)
     p.add_argument("--no-rate-limits", action="store_true")
+    p.add_argument("--fault", action="append", default=[], help="a sandbox fault spec (okta_sandbox.faults), repeatable")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     org = generate(args.scenario, users=args.users, seed=args.seed)
     limits = None if args.no_rate_limits else RateLimits()
     sb = Sandbox(org, rate_limits=limits, time_scale=args.time_scale, token_share=args.token_share,
-                 concurrency=args.concurrency).start()
+                 concurrency=args.concurrency, faults=args.fault or None).start()
     out = sys.stdout
     try:  # a Super Administrator's token reads every collection (role assignments, API tokens, log streams)
         token = token_for_role(org, "SUPER_ADMIN")
@@ -93,12 +94,15 @@ class SandboxProc:
 
     @classmethod
     def start(cls, *, users: int, limits: bool = True, time_scale: float = 10.0, token_share: float = 0.5,
-              concurrency: int = 75, scenario: str = "weak", seed: int = 1) -> SandboxProc:
+              concurrency: int = 75, scenario: str = "weak", seed: int = 1,
+              faults: tuple[str, ...] = ()) -> SandboxProc:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--users", str(users), "--scenario", scenario,
                "--seed", str(seed), "--time-scale", str(time_scale), "--token-share", str(token_share),
                "--concurrency", str(concurrency)]
         if not limits:
             cmd.append("--no-rate-limits")
+        for spec in faults:
+            cmd += ["--fault", spec]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         assert proc.stdout is not None
         first = proc.stdout.readline()
@@ -108,7 +112,7 @@ class SandboxProc:
         hello = json.loads(first)
         return cls(proc, hello["url"], hello["token"], {
             "users": users, "limits": limits, "time_scale": time_scale, "token_share": token_share,
-            "concurrency": concurrency, "scenario": scenario, "seed": seed,
+            "concurrency": concurrency, "scenario": scenario, "seed": seed, "faults": list(faults),
             "generate_seconds": hello.get("generate_seconds")})
 
     def _ask(self, cmd: str) -> Any:

@@ -43,6 +43,7 @@ class OrgSpec:
     time_scale: float = 60.0  # a rate-limit minute lasts 1 s at 60
     seed: int = 1
     scenario: str = "weak"
+    faults: tuple[str, ...] = ()  # sandbox fault specs (okta_sandbox.faults), e.g. a slow collection
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Cluster:
 
         def start(spec: OrgSpec) -> SandboxProc:
             return SandboxProc.start(users=spec.users, limits=spec.limits, time_scale=spec.time_scale,
-                                     seed=spec.seed, scenario=spec.scenario)
+                                     seed=spec.seed, scenario=spec.scenario, faults=spec.faults)
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             started = list(pool.map(start, specs))

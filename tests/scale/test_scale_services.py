@@ -78,7 +78,8 @@ def test_three_workers_sync_every_integration_once_as_in_process_on_sqlite(pg_ur
 def test_a_worker_killed_mid_sync_its_job_runs_again_on_another(pg_url, tmp_path):
     broker_url = require("rabbitmq")  # RabbitMQ gives the dead worker's message back at once; the lease does too
     with _cluster(pg_url, broker_url, tmp_path, lease_seconds=4) as c:
-        c.add_orgs([OrgSpec(users=3000, time_scale=10)])  # rate limits: the sync lasts long enough to be cut
+        # rate limits and slow membership pages: the sync lasts long enough to be cut, however fast the machine
+        c.add_orgs([OrgSpec(users=3000, time_scale=10, faults=("slow:/api/v1/groups/*/users:delay=0.5,count=all",))])
         c.start_workers(2)
         [job_id] = c.enqueue_all()
         store = c.store()
@@ -143,7 +144,9 @@ def test_several_schedulers_queue_each_due_sync_once(pg_url, tmp_path):
 def test_cancel_from_another_process_reaches_the_worker_and_the_page_shows_its_progress(pg_url, tmp_path):
     broker_url = require("redis")
     with _cluster(pg_url, broker_url, tmp_path) as c:
-        c.add_orgs([OrgSpec(users=3000, time_scale=10)])
+        # every group-membership page takes 0.5 s: the sync is still reading when the cancel arrives, however
+        # fast the machine (without it a quick machine ended the sync before the worker read the flag)
+        c.add_orgs([OrgSpec(users=3000, time_scale=10, faults=("slow:/api/v1/groups/*/users:delay=0.5,count=all",))])
         c.start_workers(1)
         [job_id] = c.enqueue_all()
         store = c.store()
