@@ -105,6 +105,10 @@ class _RedactingFilter(logging.Filter):
 def _describe(record: Mapping[str, Any]) -> str:
     """A record as a person finds it at the vendor: its stream, its own id and the parent it was read under."""
     data = record.get("data") if isinstance(record.get("data"), Mapping) else {}
+    if record.get("kind") == "check_result":  # a result is found by its check and the object it judged
+        res = data.get("resource") if isinstance(data.get("resource"), Mapping) else {}
+        return (f"{record.get('stream')} record of check {data.get('check_id')!r} on {res.get('type') or 'resource'}"
+                f" {res.get('uid')!r} ({data.get('status')})")[:300]
     own = data.get("id", data.get("uid"))
     text = f"{record.get('stream')} record {own!r}" if own is not None else f"{record.get('stream')} record"
     parent = record.get("parent")
@@ -114,9 +118,11 @@ def _describe(record: Mapping[str, Any]) -> str:
 
 
 class UidLedger:
-    """The asset keys (type, uid) staged by one sync, each with a digest of the record that claimed it.
+    """The asset keys (type, uid) staged by one sync, each with a digest of the record that claimed it (a second
+    ledger holds the findings' uids).
 
-    The store keys an asset by (type, uid), so a second record with a key already staged would replace the first.
+    The store keys an asset by (type, uid) and a finding by its uid, so a second record with a key already staged
+    would replace the first.
     :meth:`claim` tells the runner whether a record's key is new, a repeat of the same record (dropped silently),
     or taken by a different record (refused as a sync error naming both). Memory: two short byte strings per
     asset, never the records themselves.
@@ -124,19 +130,23 @@ class UidLedger:
 
     NEW, SAME, TAKEN = "new", "same", "taken"
 
-    def __init__(self) -> None:
+    def __init__(self, *, canonical: bool = False) -> None:
         self._seen: dict[bytes, bytes] = {}
+        self.canonical = canonical
 
-    @staticmethod
-    def content(record: Mapping[str, Any]) -> bytes:
+    def content(self, record: Mapping[str, Any]) -> bytes:
         """What makes two records the same: stream, vendor object, parent and enrichment (not the emission time).
         Pickled, not JSON: twice as fast (issue 18: the host's ingest), and the same object read twice comes in the
-        same shape (its key order too)."""
+        same shape (its key order too). ``canonical``: JSON with sorted keys, so the same content built by two
+        code paths in another key order is still the same (the findings' ledger: a connector judges an object in
+        more than one place, and findings are few)."""
         keep = {k: record.get(k) for k in ("stream", "data", "parent", "enrichment")}
-        try:
-            return pickle.dumps(keep, 5)
-        except Exception:  # noqa: BLE001 - not picklable: the canonical JSON, slower
-            return json.dumps(keep, sort_keys=True, default=str, separators=(",", ":")).encode()
+        if not self.canonical:
+            try:
+                return pickle.dumps(keep, 5)
+            except Exception:  # noqa: BLE001 - not picklable: the canonical JSON, slower
+                pass
+        return json.dumps(keep, sort_keys=True, default=str, separators=(",", ":")).encode()
 
     def claim(self, type_: str, uid: str, record: Mapping[str, Any]) -> tuple[str, str | None]:
         """``(NEW, None)``, ``(SAME, None)`` or ``(TAKEN, description of the record holding the key)``."""
@@ -159,6 +169,7 @@ class _SyncState:
     errors_dropped: int = 0
     tainted_streams: set[str] = field(default_factory=set)
     uids: UidLedger = field(default_factory=UidLedger)
+    finding_uids: UidLedger = field(default_factory=lambda: UidLedger(canonical=True))  # a finding's key: its uid
     uid_conflicts: dict[str, int] = field(default_factory=dict)  # stream -> records refused: uid of another record
     invalid_messages: int = 0
     internal_errors: int = 0  # ERROR messages of kind internal sent by the connector
@@ -189,6 +200,20 @@ class _SyncState:
             return None
         rest = elapsed * (total - done) / done
         return round(max(rest, self.wait_until - time.monotonic(), 0.0), 1)
+
+    def claim(self, ledger: UidLedger, type_: str, uid: str, record: Mapping[str, Any], stream: str,
+              redactor: Redactor, conflict: str, advice: str) -> bool:
+        """Whether to stage ``record`` under its key: yes when new; no when the same record came before (stored
+        once); no when a different record holds the key (refused: an error names both, the sync is partial)."""
+        outcome, holder = ledger.claim(type_, uid, record)
+        if outcome == UidLedger.NEW:
+            return True
+        if outcome == UidLedger.TAKEN:
+            self.uid_conflicts[stream] = self.uid_conflicts.get(stream, 0) + 1
+            first, second = redactor.text(holder), redactor.text(_describe(record))
+            message = redactor.text(f"{conflict}: {first} and {second}; the second was not stored. {advice}")
+            self.error("internal", message[:2000], stream=stream, uid=redactor.text(uid), records=[first, second])
+        return False
 
     def error(self, kind: str, message: str, *, stream: str | None = None, fatal: bool = False, **extra: Any) -> None:
         if len(self.errors) >= MAX_ERRORS:
@@ -541,28 +566,22 @@ class Runner:
                     if not isinstance(asset, Mapping):
                         raise RecordError(f"connector_normalize_asset returned {type(asset).__name__}")
                     row = asset_row(record, asset)
-                    outcome, holder = st.uids.claim(row.type, row.uid, record)
-                    if outcome == UidLedger.SAME:
-                        return  # the same record twice: stored once
-                    if outcome == UidLedger.TAKEN:
-                        st.uid_conflicts[stream] = st.uid_conflicts.get(stream, 0) + 1
-                        first, second = redactor.text(holder), redactor.text(_describe(record))
-                        st.error(
-                            "internal",
-                            redactor.text(
-                                f"two different records have the asset uid {row.uid!r} (type {row.type}): {first} "
-                                f"and {second}; the second was not stored. A connector must give every object a uid "
-                                "of its own (scoped by its parent where the vendor's id is not unique)"
-                            )[:2000],
-                            stream=stream, uid=redactor.text(row.uid), records=[first, second],
-                        )
-                        return
-                    batch_a.append(row)
+                    if st.claim(st.uids, row.type, row.uid, record, stream, redactor,
+                                f"two different records have the asset uid {row.uid!r} (type {row.type})",
+                                "A connector must give every object a uid of its own (scoped by its parent where the "
+                                "vendor's id is not unique)"):
+                        batch_a.append(row)
                 elif kind == "check_result":
                     finding = connector.normalize_finding(record)
                     if not isinstance(finding, Mapping):
                         raise RecordError(f"connector_normalize_finding returned {type(finding).__name__}")
-                    batch_f.append(finding_row(record, finding))
+                    frow = finding_row(record, finding)
+                    # two results for one finding (say a pass and a fail of one check on one object): the store
+                    # would keep the later alone, so one judgement would vanish unseen
+                    if st.claim(st.finding_uids, "finding", frow.uid, record, stream, redactor,
+                                f"two different check results have the finding uid {frow.uid!r}",
+                                "A connector must emit one result per check and object in a sync"):
+                        batch_f.append(frow)
                 else:
                     batch_r.append(relationship_row(record))
             except Exception as e:

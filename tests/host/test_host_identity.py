@@ -88,6 +88,38 @@ def test_the_ledger_keys_by_type_and_uid_and_ignores_the_emission_time():
     assert ledger.claim("group", "g1", other) == (UidLedger.TAKEN, "groups record 'g1'")
 
 
+def _result(check: str, uid: str, name: str, status: str) -> dict[str, Any]:
+    """A check result shaped as the fake connector's own (tests/host/host_fakes.py)."""
+    return {"type": "RECORD", "record": {"stream": "check_results", "kind": "check_result", "org": ORG, "emitted_at": NOW,
+                                         "data": {"check_id": check, "status": status, "message": f"{check} is {status}",
+                                                  "resource": {"type": "user", "uid": uid, "name": name},
+                                                  "evidence": {"value": status}}}}
+
+
+def test_two_different_results_for_one_finding_are_refused_naming_both(runner, store, fake_org, integration):
+    """The store keys a finding by its uid: a second result for the same check and object (here a pass after the
+    fake connector's fail of mfa on u1) would have replaced the first, so a failing judgement vanished unseen."""
+    integration()
+    fake_org.extra_messages = [_result("mfa", "u1", "user1", "pass")]
+    r = runner.sync("acme")
+    assert r.status == "partial"
+    assert "1 records refused in check_results: their uid belonged to a different record" in r.message
+    (err,) = [e for e in r.errors if "two different check results have the finding uid" in e["message"]]
+    assert err["uid"] == "mfa:u1" and err["stream"] == "check_results"
+    assert err["records"] == ["check_results record of check 'mfa' on user 'u1' (fail)",
+                              "check_results record of check 'mfa' on user 'u1' (pass)"]
+    [kept] = [f for f in store.query_findings("acme", check="mfa", limit=50).items if f["uid"] == "mfa:u1"]
+    assert kept["compliance_status"] == "fail"  # the first judgement is kept, never overwritten
+
+
+def test_the_same_result_twice_is_stored_once_silently(runner, store, fake_org, integration):
+    integration()
+    fake_org.extra_messages = [_result("mfa", "u2", "user2", "pass")]  # the fake connector's own result, repeated
+    r = runner.sync("acme")
+    assert r.status == "succeeded", (r.message, r.errors)
+    assert r.errors == [] and r.findings_seen == 3
+
+
 # ------------------------------------------------------------------------------- the Okta connector through it
 
 
