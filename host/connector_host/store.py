@@ -407,6 +407,36 @@ def _dumps_raw(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), default=str)
 
 
+EncodedBatch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def encode_staged(
+    assets: Iterable[StagedAsset] = (),
+    findings: Iterable[StagedFinding] = (),
+    relationships: Iterable[StagedRelationship] = (),
+    *,
+    redact: Callable[[str], str] | None = None,
+) -> EncodedBatch:
+    """A batch's staging rows without the sync id, raw objects as redacted JSON text (the part of staging that holds
+    the GIL; :meth:`Store.stage_encoded` does the rest)."""
+    r: Callable[[Any], Any] = (lambda t: redact(t) if isinstance(t, str) else t) if redact else (lambda t: t)
+    return (
+        [(a.type, a.uid, r(a.name), a.class_uid, a.stream, r(_dumps_raw(a.data))) for a in assets],
+        [
+            (
+                f.uid, f.check_id, r(f.title), int(f.severity_id), f.compliance_status, "\n".join(f.standards),
+                f.resource_type, f.resource_uid, r(f.resource_name), r(_dumps_raw(f.data)),
+            )
+            for f in findings
+        ],
+        [
+            (x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
+             r(_dumps(x.attributes)) if x.attributes else None)
+            for x in relationships
+        ],
+    )
+
+
 def _where_in(where: list[str], params: list[Any], col: str, values: set[Any]) -> None:
     """``col IN (?, ...)`` over ``values`` (bound in sorted order)."""
     where.append(f"{col} IN ({','.join('?' * len(values))})")
@@ -819,35 +849,21 @@ class Store:
         ``redact`` (e.g. :meth:`Redactor.text`) is applied to every stored text, so a secret a connector
         wrongly put in a record never reaches the store.
         """
-        r: Callable[[Any], Any] = (lambda t: redact(t) if isinstance(t, str) else t) if redact else (lambda t: t)
-        # SQLite keeps raw objects deflated (store_codec); PostgreSQL compresses large values itself
+        self.stage_encoded(sync_id, encode_staged(assets, findings, relationships, redact=redact))
+
+    def stage_encoded(self, sync_id: int, batch: EncodedBatch) -> None:
+        """Write a batch :func:`encode_staged` made: deflate the raw objects (SQLite; PostgreSQL compresses large
+        values itself) and insert. Deflating and SQLite's own work run without the GIL, so the runner's staging
+        thread does this part while its reading thread goes on (issue 18: the host's ingest)."""
+        assets, findings, relationships = batch
         z: Callable[[str], Any] = store_codec.pack if self.url is None else (lambda t: t)
         with self._tx() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO staged_assets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(sync_id, a.type, a.uid, r(a.name), a.class_uid, a.stream, z(r(_dumps_raw(a.data)))) for a in assets],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO staged_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sync_id, f.uid, f.check_id, r(f.title), int(f.severity_id), f.compliance_status,
-                        "\n".join(f.standards), f.resource_type, f.resource_uid, r(f.resource_name),
-                        z(r(_dumps_raw(f.data))),
-                    )
-                    for f in findings
-                ],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO staged_relationships VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sync_id, x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
-                        r(_dumps(x.attributes)) if x.attributes else None,
-                    )
-                    for x in relationships
-                ],
-            )
+            db.executemany("INSERT OR REPLACE INTO staged_assets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(sync_id, *row[:5], z(row[5])) for row in assets])
+            db.executemany("INSERT OR REPLACE INTO staged_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(sync_id, *row[:9], z(row[9])) for row in findings])
+            db.executemany("INSERT OR REPLACE INTO staged_relationships VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(sync_id, *row) for row in relationships])
             cur = db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
                              (now_ms(), sync_id))
             if cur.rowcount == 0:  # unlocked by hand or judged dead meanwhile: keep nothing of it
