@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import messages
 from ..resources import BY_NAME, RESOURCES, Resource
 from .children import interleave
 from .reader import CollectionReader
@@ -38,25 +37,11 @@ class KeptPhase(CollectionReader):
             yield from self.read_side_by_side(wave)
 
     def read_side_by_side(self, resources: list[Resource]) -> Iterator[dict[str, Any]]:
-        readers = []
-        for res in resources:
-            pre = self.precheck(res)
-            if pre is not None:
-                yield from self.finish_collection(res, pre)
-                continue
-            yield messages.stream_status(res.name, "STARTED")
-            readers.append(self.open_reads(res))
+        readers = yield from self.start_reads(resources)
         yield from self.run_reads(readers, interleave(readers), self.workers)
 
     def read_many(self, todo_all: list[Resource]) -> Iterator[dict[str, Any]]:
         """Read independent top-level collections side by side (bounded by max_concurrency), one job per request
         series: a series that fails leaves the others read."""
-        readers = []
-        for res in todo_all:
-            pre = self.precheck(res)
-            if pre is not None:
-                yield from self.finish_collection(res, pre)
-            else:
-                readers.append(self.open_reads(res))
-                yield messages.stream_status(res.name, "STARTED")
+        readers = yield from self.start_reads(todo_all)
         yield from self.run_reads(readers, [job for reads in readers for job in reads.jobs], self.workers)

@@ -9,7 +9,7 @@ judgement and reported); otherwise the 404 is a failed read like any other."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from .. import messages
@@ -31,13 +31,26 @@ class CollectionReader(CollectionLedger):
 
     def read(self, res: Resource) -> Iterator[dict[str, Any]]:
         """One collection: its series in turn, or its parents on the worker pool."""
-        outcome = self.precheck(res)
-        if outcome is not None:
-            yield from self.finish_collection(res, outcome)
-            return
-        yield messages.stream_status(res.name, "STARTED")
-        reads = self.open_reads(res)
-        yield from self.run_reads([reads], reads.jobs, self.workers if res.parent else 1)
+        readers = yield from self.start_reads([res])
+        for reads in readers:
+            yield from self.run_reads([reads], reads.jobs, self.workers if res.parent else 1)
+
+    def start_reads(self, resources: Iterable[Resource], *,
+                    announce: Callable[[Resource], Iterator[dict[str, Any]]] | None = None,
+                    ) -> Generator[dict[str, Any], None, list[Reads]]:
+        """Each collection's outcome when its precheck settles it (disabled, not applicable, ...), else its
+        ``STARTED`` (and what ``announce`` tells of it); returns the reads of the collections to read."""
+        readers = []
+        for res in resources:
+            outcome = self.precheck(res)
+            if outcome is not None:
+                yield from self.finish_collection(res, outcome)
+                continue
+            yield messages.stream_status(res.name, "STARTED")
+            if announce is not None:
+                yield from announce(res)
+            readers.append(self.open_reads(res))
+        return readers
 
     # ------------------------------------------------------------------------------------------ the jobs
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import messages
 from ..resources import RESOURCES, Resource
 from .children import interleave
 from .reader import CollectionReader
@@ -45,15 +44,7 @@ class StreamPhase(CollectionReader):
         """Read several collections on one bounded worker pool, their requests interleaved (issue 8: the
         sync's time is set by the busiest rate-limit bucket, not by the sum of them). Each collection gets
         the outcome :meth:`read` would give it; pages of one series stay in order."""
-        readers = []
-        for res in resources:
-            pre = self.precheck(res)
-            if pre is not None:
-                yield from self.finish_collection(res, pre)
-                continue
-            yield messages.stream_status(res.name, "STARTED")
-            yield from self.announce_total(res)
-            readers.append(self.open_reads(res))
+        readers = yield from self.start_reads(resources, announce=self.announce_total)
         # a queue of one page per worker: a page of 1,000 members parses to a few MB, and memory must stay flat
         yield from self.run_reads(readers, interleave(readers), self.workers, queue_size=self.workers,
                                   finish_early=False)
