@@ -87,14 +87,8 @@ def list_assets(
         page = store.query_assets(integration, type=type, search=search, include_gone=include_gone, gone=gone,
                                   limit=limit, offset=offset)
     else:
-        where = ["a.gone_at IS NOT NULL" if gone else "1 = 1" if include_gone else "a.gone_at IS NULL"]
-        params: list[Any] = []
-        if integration is not None:
-            where.append("a.integration_id = ?")
-            params.append(integration)
-        if type:
-            where.append("a.type = ?")
-            params.append(type)
+        where, params = _scope("a.gone_at IS NOT NULL" if gone else "1 = 1" if include_gone else "a.gone_at IS NULL",
+                               integration, type)
         if search:
             where.append("(a.name LIKE ? OR a.uid = ?)")
             params.extend([f"%{search}%", search])
@@ -164,16 +158,22 @@ def _loads(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def statuses(store: Store, integration: int | None = None, type: str | None = None) -> list[tuple[str, int]]:
-    """The statuses present among the assets (of a type), for the filter menu."""
-    expr = json_text(store, ("unmapped", "source", "status"))
-    where, params = ["a.gone_at IS NULL"], []
+def _scope(gone: str, integration: int | None, type: str | None) -> tuple[list[str], list[Any]]:
+    """The conditions (and their parameters) on assets ``a``: ``gone``, then the integration and type when given."""
+    where, params = [gone], []
     if integration is not None:
         where.append("a.integration_id = ?")
         params.append(integration)
     if type:
         where.append("a.type = ?")
         params.append(type)
+    return where, params
+
+
+def statuses(store: Store, integration: int | None = None, type: str | None = None) -> list[tuple[str, int]]:
+    """The statuses present among the assets (of a type), for the filter menu."""
+    expr = json_text(store, ("unmapped", "source", "status"))
+    where, params = _scope("a.gone_at IS NULL", integration, type)
     rows = store._q(f"SELECT x.s, COUNT(*) FROM (SELECT {expr} AS s FROM assets a WHERE {' AND '.join(where)}) x"
                     " WHERE x.s IS NOT NULL GROUP BY x.s ORDER BY x.s", params)
     return [(r[0], r[1]) for r in rows]
