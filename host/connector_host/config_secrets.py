@@ -272,46 +272,40 @@ def clear_secrets(stored: Mapping[str, Any], paths: Iterable[Path_]) -> list[Pat
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*:)([^/?#@\s]*)@")
 
 
-def url_passwords(config: Any, depth: int = 0) -> list[str]:
-    """The passwords of ``scheme://user:password@host`` URLs in any string of a config (raw and decoded)."""
-    found: list[str] = []
+def _strings(config: Any, depth: int = 0) -> Iterator[str]:
+    """Every string in a config (values of mappings, items of lists), 32 levels deep at most."""
     if depth > 32:
-        return found
+        return
     if isinstance(config, str):
-        for m in _URL_PASSWORD.finditer(config):
-            if m.group(2):
-                found += [m.group(2), unquote(m.group(2))]
+        yield config
     elif isinstance(config, Mapping):
         for v in config.values():
-            found += url_passwords(v, depth + 1)
+            yield from _strings(v, depth + 1)
     elif isinstance(config, list | tuple):
         for v in config:
-            found += url_passwords(v, depth + 1)
-    return found
+            yield from _strings(v, depth + 1)
+
+
+def url_passwords(config: Any) -> list[str]:
+    """The passwords of ``scheme://user:password@host`` URLs in any string of a config (raw and decoded)."""
+    return [v for text in _strings(config) for m in _URL_PASSWORD.finditer(text) if m.group(2)
+            for v in (m.group(2), unquote(m.group(2)))]
 
 
 _URL_AUTHORITY = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://([^/?#\s]*)")
 
 
-def url_userinfo(config: Any, depth: int = 0) -> list[str]:
+def url_userinfo(config: Any) -> list[str]:
     """The user info of every ``scheme://user:password@host`` URL in any string of a config: the whole of it up to
     the authority's last ``@`` (as the URL is connected with, so a password holding ``@`` is caught whole), and its
     password, raw and decoded. For messages that quote a refused value (e.g. a proxy URL with a login)."""
     found: list[str] = []
-    if depth > 32:
-        return found
-    if isinstance(config, str):
-        for m in _URL_AUTHORITY.finditer(config):
+    for text in _strings(config):
+        for m in _URL_AUTHORITY.finditer(text):
             userinfo = m.group(1).rpartition("@")[0]
             if userinfo:
                 password = userinfo.partition(":")[2]
                 found += [v for v in (userinfo, unquote(userinfo), password, unquote(password)) if v]
-    elif isinstance(config, Mapping):
-        for v in config.values():
-            found += url_userinfo(v, depth + 1)
-    elif isinstance(config, list | tuple):
-        for v in config:
-            found += url_userinfo(v, depth + 1)
     return found
 
 
