@@ -17,17 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import BROWSER_MARKS, chromium_page, shot
 from web_helpers import PASSWORD, start_serve
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent: apt-get install chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def synced_store(path: Path, sandbox: Any) -> None:
@@ -65,21 +58,9 @@ def synced_store(path: Path, sandbox: Any) -> None:
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (requirements-dev.txt)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+def browser_page() -> Iterator[Any]:
+    with chromium_page() as page:
         yield page
-        context.close()
-        browser.close()
-
-
-def shot(page: Any, name: str, full: bool = False) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def test_the_posture_views_in_a_browser(browser_page: Any, sandbox: Any, tmp_path: Path) -> None:

@@ -7,35 +7,22 @@ left, then History shows the sync as full. Screenshot 24."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import BROWSER_MARKS, chromium_page, shot
 from web_helpers import PASSWORD, start_serve
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent: apt-get install chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (requirements-dev.txt)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(20_000)
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def test_full_sync_shows_the_wait_the_totals_and_runs_full(browser_page: Any, sandbox: Any, tmp_path: Path,
@@ -74,8 +61,7 @@ def test_full_sync_shows_the_wait_the_totals_and_runs_full(browser_page: Any, sa
             timeout=45_000)
         assert page.is_disabled("#sync-full") and page.is_disabled("#sync-now")
         page.locator("#progress-counts td", has_text=re.compile(r"^\d+ / 400$")).first.wait_for(timeout=30_000)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "24-sync-progress-wait.png"), full_page=False)
+        shot(page, "24-sync-progress-wait")
         page.wait_for_selector("#sync-result", timeout=90_000)
         assert re.search(r"Sync #\d+ succeeded", page.inner_text("#sync-result"))
 
