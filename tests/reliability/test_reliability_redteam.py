@@ -17,10 +17,11 @@
 from __future__ import annotations
 
 import socket
-import threading
+import time
 from collections.abc import Iterator
 
 import pytest
+from listeners import CountingListener
 from security_servers import AuthProxy, FakeOrg, json_answer
 
 from connector_okta.client import OktaClient
@@ -29,44 +30,23 @@ from connector_okta.config import load_config
 USER, PASSWORD = "svc", "Zq9-proxy-pw"
 
 
-class Counter:
-    """A TCP listener on loopback counting connections (and closing them): a proxy nobody configured."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.connections = 0
-        self.received = 0  # bytes sent to it
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.settimeout(0.5)
-            try:
-                self.received += len(conn.recv(65536))
-            except OSError:
-                pass
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+def test_the_counting_listener_sees_a_connection_and_its_bytes() -> None:
+    """The control for the tests below that count nothing reaching a listener: it does count what reaches it."""
+    counter = CountingListener(read=True)
+    try:
+        with socket.create_connection(("127.0.0.1", counter.port), timeout=2) as conn:
+            conn.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            deadline = time.monotonic() + 5
+            while counter.received == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        assert counter.connections == 1 and counter.received == 18
+    finally:
+        counter.close()
 
 
 @pytest.fixture
-def stray_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
-    counter = Counter()
+def stray_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingListener]:
+    counter = CountingListener(read=True)
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
@@ -75,7 +55,7 @@ def stray_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
     counter.close()
 
 
-def test_the_configured_proxy_wins_over_proxies_in_the_environment(stray_proxy: Counter) -> None:
+def test_the_configured_proxy_wins_over_proxies_in_the_environment(stray_proxy: CountingListener) -> None:
     org, proxy = FakeOrg(), AuthProxy(USER, PASSWORD)
     try:
         org.route("/api/v1/users", lambda req: json_answer([{"id": "00u1"}]))
@@ -92,7 +72,7 @@ def test_the_configured_proxy_wins_over_proxies_in_the_environment(stray_proxy: 
 def test_a_name_rebound_to_a_loopback_address_gets_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     from connector_okta.client.errors import UnsafeURLError
 
-    target = Counter()
+    target = CountingListener(read=True)
     port = int(target.url.rsplit(":", 1)[1])
     real = socket.getaddrinfo
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,46 +15,16 @@ from connector_host.cli import main
 from connector_host.service import ConfigInputError, HostService, destination_paths
 from connector_host.web import create_app
 from connector_host.web.auth import LoginThrottle, Sessions, generate_password, password_problem, safe_next
+from listeners import CountingListener
 from web_helpers import csrf_token, form_for
 from werkzeug.security import generate_password_hash
 
 # ------------------------------------------------------------------------------------------ a listener
 
 
-class Listener:
-    """A TCP listener on loopback that counts connections (and never answers): the address an attacker would
-    re-target a stored token to."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    lst = Listener()
+def listener() -> Iterator[CountingListener]:
+    lst = CountingListener()
     yield lst
     lst.close()
 
@@ -71,7 +39,7 @@ def test_destination_fields_of_the_okta_schema(registry: Any) -> None:
 
 
 def test_test_connection_with_a_new_org_url_never_uses_the_stored_token(
-    client: Any, configured: dict[str, Any], listener: Listener
+    client: Any, configured: dict[str, Any], listener: CountingListener
 ) -> None:
     """The old behaviour: the stored token went to any org_url the request named."""
     h = {"X-CSRFToken": configured["csrf"]}
@@ -96,7 +64,7 @@ def test_test_connection_with_a_new_org_url_never_uses_the_stored_token(
     {"allow_insecure_http_loopback": ""},  # unticked
 ])
 def test_saving_a_changed_destination_needs_the_secret_again(
-    client: Any, configured: dict[str, Any], store: Any, listener: Listener, change: dict[str, str]
+    client: Any, configured: dict[str, Any], store: Any, listener: CountingListener, change: dict[str, str]
 ) -> None:
     sb = configured["sandbox"]
     before = store.get_integration(configured["id"]).config
@@ -144,7 +112,7 @@ def test_the_token_entered_again_goes_to_the_new_org(
 
 
 def test_the_cli_and_the_service_refuse_a_new_destination_with_an_old_secret(
-    tmp_path: Any, registry: Any, org_sandbox: Any, monkeypatch: pytest.MonkeyPatch, listener: Listener
+    tmp_path: Any, registry: Any, org_sandbox: Any, monkeypatch: pytest.MonkeyPatch, listener: CountingListener
 ) -> None:
     monkeypatch.setenv("OKTA_TOKEN_T", org_sandbox.token)
     path = str(tmp_path / "cli.db")
