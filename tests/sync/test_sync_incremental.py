@@ -8,6 +8,7 @@ results are those of a full sync of the same org."""
 from __future__ import annotations
 
 import pytest
+from sync_helpers import restat, with_everyone
 
 from connector_okta.state import MARK_MARGIN_MS, PriorState
 from connector_okta.sync import users_view
@@ -46,18 +47,7 @@ def logs(msgs):
 @pytest.fixture
 def org(fake_org):
     """The fake org with an Everyone group and every group's stats (as ``expand=stats`` serves them)."""
-    everyone = {"id": "00gEVERYONE", "type": "BUILT_IN", "profile": {"name": "Everyone"},
-                "lastUpdated": "2025-01-01T00:00:00.000Z", "lastMembershipUpdated": "2025-01-01T00:00:00.000Z"}
-    fake_org.groups = [everyone, *fake_org.groups]
-    fake_org.group_members["00gEVERYONE"] = [u["id"] for u in fake_org.users]
-    restat(fake_org)
-    return fake_org
-
-
-def restat(org):
-    org.groups = [{**g, "_embedded": {"stats": {"usersCount": len(org.group_members.get(g["id"], [])),
-                                                "hasAdminPrivilege": bool(org.group_roles.get(g["id"]))}}}
-                  for g in org.groups]
+    return with_everyone(fake_org)
 
 
 def test_first_sync_is_full_and_records_marks_and_the_users_view(run_fake, org):

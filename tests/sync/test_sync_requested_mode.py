@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from sync_helpers import with_everyone
 
 
 def by_type(msgs, kind):
@@ -20,14 +21,7 @@ def mode_of(msgs):
 @pytest.fixture
 def org(fake_org):
     """The fake org with an Everyone group and every group's stats (what lets a re-sync be incremental)."""
-    everyone = {"id": "00gEVERYONE", "type": "BUILT_IN", "profile": {"name": "Everyone"},
-                "lastUpdated": "2025-01-01T00:00:00.000Z", "lastMembershipUpdated": "2025-01-01T00:00:00.000Z"}
-    fake_org.groups = [everyone, *fake_org.groups]
-    fake_org.group_members["00gEVERYONE"] = [u["id"] for u in fake_org.users]
-    fake_org.groups = [{**g, "_embedded": {"stats": {"usersCount": len(fake_org.group_members.get(g["id"], [])),
-                                                     "hasAdminPrivilege": bool(fake_org.group_roles.get(g["id"]))}}}
-                       for g in fake_org.groups]
-    return fake_org
+    return with_everyone(fake_org)
 
 
 @pytest.mark.parametrize("context", [None, {"sync_mode": "incremental"}, SimpleNamespace(sync_mode="incremental")])
