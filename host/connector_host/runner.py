@@ -202,16 +202,17 @@ class _SyncState:
         return round(max(rest, self.wait_until - time.monotonic(), 0.0), 1)
 
     def claim(self, ledger: UidLedger, type_: str, uid: str, record: Mapping[str, Any], stream: str,
-              redactor: Redactor, conflict: str, advice: str) -> bool:
+              redactor: Redactor, conflict: Callable[[], str], advice: str) -> bool:
         """Whether to stage ``record`` under its key: yes when new; no when the same record came before (stored
-        once); no when a different record holds the key (refused: an error names both, the sync is partial)."""
+        once); no when a different record holds the key (refused: an error names both, the sync is partial).
+        ``conflict`` says what clashed, asked only then (not for every record of a sync)."""
         outcome, holder = ledger.claim(type_, uid, record)
         if outcome == UidLedger.NEW:
             return True
         if outcome == UidLedger.TAKEN:
             self.uid_conflicts[stream] = self.uid_conflicts.get(stream, 0) + 1
             first, second = redactor.text(holder), redactor.text(_describe(record))
-            message = redactor.text(f"{conflict}: {first} and {second}; the second was not stored. {advice}")
+            message = redactor.text(f"{conflict()}: {first} and {second}; the second was not stored. {advice}")
             self.error("internal", message[:2000], stream=stream, uid=redactor.text(uid), records=[first, second])
         return False
 
@@ -567,7 +568,7 @@ class Runner:
                         raise RecordError(f"connector_normalize_asset returned {type(asset).__name__}")
                     row = asset_row(record, asset)
                     if st.claim(st.uids, row.type, row.uid, record, stream, redactor,
-                                f"two different records have the asset uid {row.uid!r} (type {row.type})",
+                                lambda: f"two different records have the asset uid {row.uid!r} (type {row.type})",
                                 "A connector must give every object a uid of its own (scoped by its parent where the "
                                 "vendor's id is not unique)"):
                         batch_a.append(row)
@@ -579,7 +580,7 @@ class Runner:
                     # two results for one finding (say a pass and a fail of one check on one object): the store
                     # would keep the later alone, so one judgement would vanish unseen
                     if st.claim(st.finding_uids, "finding", frow.uid, record, stream, redactor,
-                                f"two different check results have the finding uid {frow.uid!r}",
+                                lambda: f"two different check results have the finding uid {frow.uid!r}",
                                 "A connector must emit one result per check and object in a sync"):
                         batch_f.append(frow)
                 else:
