@@ -352,7 +352,8 @@ class Redactor:
                         needles[quoted] = f"{quoted[0]}{REDACTED}{quoted[-1]}"
                     needles[f":{v}@"] = f":{REDACTED}@"
                 continue
-            plain = [s, s.strip(), json.dumps(s)[1:-1]]
+            # JSON-escaped as the standard library writes it and as the store's JSON does (non-ASCII kept)
+            plain = [s, s.strip(), json.dumps(s)[1:-1], json.dumps(s, ensure_ascii=False)[1:-1]]
             for line in s.splitlines():
                 line = line.strip()
                 if len(line) >= 16 and not line.startswith("-----"):

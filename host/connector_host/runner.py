@@ -11,7 +11,6 @@ processes.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import pickle
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import store_codec
 from .config_secrets import Redactor, SecretError, resolve_config
 from .facade import Connector, SyncContext
 from .loader import Registry
@@ -146,7 +146,7 @@ class UidLedger:
                 return pickle.dumps(keep, 5)
             except Exception:  # noqa: BLE001 - not picklable: the canonical JSON, slower
                 pass
-        return json.dumps(keep, sort_keys=True, default=str, separators=(",", ":")).encode()
+        return store_codec.json_text(keep, sort_keys=True).encode()
 
     def claim(self, type_: str, uid: str, record: Mapping[str, Any]) -> tuple[str, str | None]:
         """``(NEW, None)``, ``(SAME, None)`` or ``(TAKEN, description of the record holding the key)``."""

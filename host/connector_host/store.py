@@ -404,7 +404,7 @@ def _dumps(obj: Any) -> str:
 
 def _dumps_raw(obj: Any) -> str:
     """A staged object's JSON: its own key order (sorting 100,000 objects' keys is time the ingest need not spend)."""
-    return json.dumps(obj, separators=(",", ":"), default=str)
+    return store_codec.json_text(obj)
 
 
 EncodedBatch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
@@ -431,7 +431,7 @@ def encode_staged(
         ],
         [
             (x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
-             r(_dumps(x.attributes)) if x.attributes else None)
+             r(store_codec.json_text(x.attributes, sort_keys=True)) if x.attributes else None)
             for x in relationships
         ],
     )

@@ -7,19 +7,38 @@ text) is read as it is, so a store written before this needs no rewrite.
 Reading is transparent: :func:`register` makes every ``TEXT`` column of the store's connections come back as text
 (a compressed value inflated), and replaces ``json_extract`` on them with one that inflates first (SQL filters on a
 JSON path keep working). PostgreSQL keeps text: it compresses large values itself (TOAST).
+
+:func:`json_text` writes the staged objects' JSON with orjson, about four times as fast as the standard library on
+the host's records (issue 18: the host's ingest), with the standard library's output for everything both accept
+(the same escapes as ``json.dumps(ensure_ascii=False)``, ``default=str`` for the rest). What orjson refuses
+(an integer beyond 64 bits, a lone surrogate, a key of a type it does not turn into text) goes through
+``json.dumps``.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import zlib
 from typing import Any
 
+import orjson
+
 MAGIC = b"\x00Z1"  # a leading NUL: no text value starts like this
 LEVEL = 6
 
 _local = threading.local()
+
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_text(obj: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON text of ``obj`` (``sort_keys``: keys in order, for a canonical form)."""
+    try:
+        return orjson.dumps(obj, default=str, option=_ORJSON | orjson.OPT_SORT_KEYS if sort_keys else _ORJSON).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, default=str, ensure_ascii=False)
 
 
 def pack(text: str) -> bytes:

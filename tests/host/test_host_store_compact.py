@@ -126,3 +126,27 @@ def test_the_stager_stages_in_order_and_hands_its_failure_back(store, integ):
     stager = Stager(store, sid)
     stager.put([A("u3")], [], [])
     stager.abandon()  # never raises
+
+
+def test_staged_json_is_the_standard_library_s_for_what_both_write(store, integ):
+    """orjson writes the staged objects (issue 18); its text reads back as json.dumps' would (an Enum as its value),
+    and what it refuses (an integer beyond 64 bits, a lone surrogate) goes through json.dumps rather than failing
+    the batch."""
+    import datetime
+    import enum
+
+    class Colour(enum.Enum):
+        RED = "red"
+
+    data = {"name": "Zoë \"quoted\" \n\u2028", 3: "int key", "when": datetime.datetime(2026, 1, 2, 3, 4, 5),
+            "nested": [{"a": 1.5, "b": None, "c": True}]}
+    assert json.loads(store_codec.json_text(data)) == json.loads(json.dumps(data, default=str))
+    assert store_codec.json_text({"when": data["when"]}) == '{"when":"2026-01-02 03:04:05"}'
+    assert store_codec.json_text({"colour": Colour.RED}) == '{"colour":"red"}'
+    assert store_codec.json_text({"b": 1, "a": 2}, sort_keys=True) == '{"a":2,"b":1}'
+    assert json.loads(store_codec.json_text({"s": "\ud800", "big": 2**70})) == {"s": "\ud800", "big": 2**70}
+    sid = store.start_sync(integ.id)
+    store.stage(sid, [StagedAsset("user", "u1", "u1", 5003, "users", {**data, "big": 2**70})])
+    store.finish_sync(sid, "succeeded", complete_streams=["users"])
+    kept = store.asset("u1")["asset"]
+    assert kept["big"] == 2**70 and kept["name"] == data["name"] and kept["3"] == "int key"
