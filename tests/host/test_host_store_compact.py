@@ -128,6 +128,44 @@ def test_the_stager_stages_in_order_and_hands_its_failure_back(store, integ):
     stager.abandon()  # never raises
 
 
+def test_a_key_staged_twice_is_stored_once_the_last_staged_winning(store, integ):
+    """Staging is append-only (issue 18: no unique key to keep up on every insert); the apply settles repeats as
+    a replacing key did: the last row staged wins, and the sync's counts are of distinct objects."""
+    sid = store.start_sync(integ.id)
+    first, last = A("u1"), StagedAsset("user", "u1", "renamed", 5003, "users", {"uid": "u1", "v": 2})
+    store.stage(sid, [first, A("u2")], [F("f1")],
+                [StagedRelationship("group_members", "member_of", "user", "u1", "group", "g1", {"n": 1})])
+    store.stage(sid, [last], [StagedFinding("f1", "c1", "again", 4, "pass", [], "user", "u1", "u1", {"v": 2})],
+                [StagedRelationship("group_members", "member_of", "user", "u1", "group", "g1", {"n": 2})])
+    record = store.finish_sync(sid, "succeeded", complete_streams=["users", "group_members"])
+    assert (record.assets_seen, record.assets_new, record.findings_seen, record.findings_new) == (2, 2, 1, 0)
+    assert store.asset("u1")["name"] == "renamed" and store.asset("u1")["asset"] == {"uid": "u1", "v": 2}
+    [finding] = store.query_findings("acme", status="pass").items
+    assert finding["title"] == "again"
+    [rel] = [dict(r) for r in store._conn().execute("SELECT attributes FROM relationships")]
+    assert json.loads(rel["attributes"]) == {"n": 2}
+
+
+def test_a_staging_file_of_the_keyed_layout_is_renewed_when_empty(store, integ):
+    if store.url is not None:
+        pytest.skip("SQLite only")
+    path = Path(store.path)
+    store.close()
+    staged = sqlite3.connect(staging_path(path))
+    staged.executescript(
+        "DROP TABLE staged_assets; CREATE TABLE staged_assets (sync_id INTEGER NOT NULL, type TEXT NOT NULL,"
+        " uid TEXT NOT NULL, name TEXT, class_uid INTEGER, stream TEXT, data TEXT NOT NULL,"
+        " PRIMARY KEY (sync_id, type, uid));")
+    staged.close()
+    with Store(path) as again:
+        autoindexes = again._conn().execute("SELECT name FROM staging.sqlite_master WHERE type = 'index'"
+                                            " AND name LIKE 'sqlite_autoindex%'").fetchall()
+        assert autoindexes == []
+        sid = again.start_sync(integ.id)
+        again.stage(sid, [A("u1"), A("u1")])
+        assert again.finish_sync(sid, "succeeded", complete_streams=["users"]).assets_seen == 1
+
+
 def test_staged_json_is_the_standard_library_s_for_what_both_write(store, integ):
     """orjson writes the staged objects (issue 18); its text reads back as json.dumps' would (an Enum as its value),
     and what it refuses (an integer beyond 64 bits, a lone surrogate) goes through json.dumps rather than failing
