@@ -114,7 +114,15 @@ def finding_row(record: Mapping[str, Any], finding: Mapping[str, Any]) -> Staged
 
 
 def relationship_row(record: Mapping[str, Any]) -> StagedRelationship:
-    data = _m(record.get("data"))
+    data = record.get("data")
+    if type(data) is dict and type(src := data.get("from")) is dict and type(dst := data.get("to")) is dict:
+        # the common shape, read without the general path's checks (issue 18: most of a sync's records are these)
+        values = (data.get("relation"), src.get("type"), src.get("uid"), dst.get("type"), dst.get("uid"))
+        stream, attributes = record.get("stream"), data.get("attributes")
+        if (all(type(v) is str and v for v in values) and type(stream) is str and stream
+                and (attributes is None or type(attributes) is dict)):
+            return StagedRelationship(stream, *values, attributes=attributes)  # type: ignore[arg-type]
+    data = _m(data)
     src, dst = _m(data.get("from")), _m(data.get("to"))
     values = (_s(data.get("relation")), _s(src.get("type")), _s(src.get("uid")), _s(dst.get("type")), _s(dst.get("uid")))
     if not all(values):
