@@ -27,12 +27,14 @@ from .records import RecordError, asset_row, finding_row, relationship_row
 from .stager import Stager
 from .store import (
     Integration,
-    StagedAsset,
-    StagedFinding,
-    StagedRelationship,
+    Redact,
     Store,
     SyncInProgress,
     SyncRecord,
+    encode_asset,
+    encode_finding,
+    encode_relationship,
+    redaction,
 )
 from .validation import format_error, record_message_ok, validator
 
@@ -327,9 +329,11 @@ class Runner:
     ) -> SyncRecord:
         redactor = connector.redactor(config)
         st = _SyncState()
-        batch_a: list[StagedAsset] = []
-        batch_f: list[StagedFinding] = []
-        batch_r: list[StagedRelationship] = []
+        # staging rows, encoded as each record comes (store.encode_asset and its siblings)
+        batch_a: list[tuple[Any, ...]] = []
+        batch_f: list[tuple[Any, ...]] = []
+        batch_r: list[tuple[Any, ...]] = []
+        encode = redaction(redactor.text if redactor else None)
         last_beat = time.monotonic()
         logger = logging.getLogger(f"connector_host.sync.{connector.id}")
         log_filter = _RedactingFilter(redactor)
@@ -376,7 +380,7 @@ class Runner:
         def flush(force: bool = False) -> None:
             nonlocal last_beat
             if batch_a or batch_f or batch_r:
-                stager.put(batch_a, batch_f, batch_r)
+                stager.put_encoded((batch_a[:], batch_f[:], batch_r[:]))
                 batch_a.clear()
                 batch_f.clear()
                 batch_r.clear()
@@ -396,7 +400,8 @@ class Runner:
                 if st.final is not None:
                     st.error("internal", "the connector sent messages after SYNC_STATUS; they were ignored")
                     break
-                self._handle(connector, msg, st, redactor, batch_a, batch_f, batch_r, on_progress, notify, logger)
+                self._handle(connector, msg, st, redactor, encode, batch_a, batch_f, batch_r, on_progress, notify,
+                             logger)
                 if len(batch_a) + len(batch_f) + len(batch_r) >= self.batch_size:
                     flush()
                 elif time.monotonic() - last_beat > HEARTBEAT_SECONDS:
@@ -530,9 +535,10 @@ class Runner:
         msg: Any,
         st: _SyncState,
         redactor: Redactor,
-        batch_a: list[StagedAsset],
-        batch_f: list[StagedFinding],
-        batch_r: list[StagedRelationship],
+        encode: Redact,
+        batch_a: list[tuple[Any, ...]],
+        batch_f: list[tuple[Any, ...]],
+        batch_r: list[tuple[Any, ...]],
         on_progress: Callable[[Any], None],
         notify: Callable[..., None],
         logger: logging.Logger,
@@ -571,7 +577,7 @@ class Runner:
                                 lambda: f"two different records have the asset uid {row.uid!r} (type {row.type})",
                                 "A connector must give every object a uid of its own (scoped by its parent where the "
                                 "vendor's id is not unique)"):
-                        batch_a.append(row)
+                        batch_a.append(encode_asset(row, encode))
                 elif kind == "check_result":
                     finding = connector.normalize_finding(record)
                     if not isinstance(finding, Mapping):
@@ -582,9 +588,9 @@ class Runner:
                     if st.claim(st.finding_uids, "finding", frow.uid, record, stream, redactor,
                                 lambda: f"two different check results have the finding uid {frow.uid!r}",
                                 "A connector must emit one result per check and object in a sync"):
-                        batch_f.append(frow)
+                        batch_f.append(encode_finding(frow, encode))
                 else:
-                    batch_r.append(relationship_row(record))
+                    batch_r.append(encode_relationship(relationship_row(record), encode))
             except Exception as e:
                 st.tainted_streams.add(stream)
                 st.error("internal", redactor.text(f"{kind} record of {stream} not stored: {type(e).__name__}: {e}")[:1000],

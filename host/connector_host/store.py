@@ -28,6 +28,7 @@ The schema is a ladder of numbered migrations in :mod:`.store_schema`; opening a
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -417,6 +418,27 @@ def _dumps_raw(obj: Any) -> str:
 
 
 EncodedBatch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+Redact = Callable[[Any], Any]
+
+
+def redaction(redact: Callable[[str], str] | None) -> Redact:
+    """``redact`` applied to text values, anything else as it is (the identity without one)."""
+    return (lambda t: redact(t) if isinstance(t, str) else t) if redact else (lambda t: t)
+
+
+def encode_asset(a: StagedAsset, r: Redact) -> tuple[Any, ...]:
+    """An asset's staging row without the sync id, its raw object as redacted JSON text."""
+    return (a.type, a.uid, r(a.name), a.class_uid, a.stream, r(_dumps_raw(a.data)))
+
+
+def encode_finding(f: StagedFinding, r: Redact) -> tuple[Any, ...]:
+    return (f.uid, f.check_id, r(f.title), int(f.severity_id), f.compliance_status, "\n".join(f.standards),
+            f.resource_type, f.resource_uid, r(f.resource_name), r(_dumps_raw(f.data)))
+
+
+def encode_relationship(x: StagedRelationship, r: Redact) -> tuple[Any, ...]:
+    return (x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
+            r(store_codec.json_text(x.attributes, sort_keys=True)) if x.attributes else None)
 
 
 def encode_staged(
@@ -426,24 +448,11 @@ def encode_staged(
     *,
     redact: Callable[[str], str] | None = None,
 ) -> EncodedBatch:
-    """A batch's staging rows without the sync id, raw objects as redacted JSON text (the part of staging that holds
-    the GIL; :meth:`Store.stage_encoded` does the rest)."""
-    r: Callable[[Any], Any] = (lambda t: redact(t) if isinstance(t, str) else t) if redact else (lambda t: t)
-    return (
-        [(a.type, a.uid, r(a.name), a.class_uid, a.stream, r(_dumps_raw(a.data))) for a in assets],
-        [
-            (
-                f.uid, f.check_id, r(f.title), int(f.severity_id), f.compliance_status, "\n".join(f.standards),
-                f.resource_type, f.resource_uid, r(f.resource_name), r(_dumps_raw(f.data)),
-            )
-            for f in findings
-        ],
-        [
-            (x.stream, x.relation, x.from_type, x.from_uid, x.to_type, x.to_uid,
-             r(store_codec.json_text(x.attributes, sort_keys=True)) if x.attributes else None)
-            for x in relationships
-        ],
-    )
+    """A batch's staging rows (the part of staging that holds the GIL; :meth:`Store.stage_encoded` does the rest).
+    The runner encodes each record as it comes instead (:mod:`.runner`), so the normalised objects are freed at once."""
+    r = redaction(redact)
+    return ([encode_asset(a, r) for a in assets], [encode_finding(f, r) for f in findings],
+            [encode_relationship(x, r) for x in relationships])
 
 
 def _where_in(where: list[str], params: list[Any], col: str, values: set[Any]) -> None:
@@ -880,16 +889,31 @@ class Store:
         assets, findings, relationships = batch
         z: Callable[[str], Any] = store_codec.pack if self.url is None else (lambda t: t)
         with self._tx() as db:
-            db.executemany("INSERT OR REPLACE INTO staged_assets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [(sync_id, *row[:5], z(row[5])) for row in assets])
-            db.executemany("INSERT OR REPLACE INTO staged_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(sync_id, *row[:9], z(row[9])) for row in findings])
-            db.executemany("INSERT OR REPLACE INTO staged_relationships VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(sync_id, *row) for row in relationships])
+            self._insert_rows(db, "staged_assets", [(sync_id, *row[:5], z(row[5])) for row in assets])
+            self._insert_rows(db, "staged_findings", [(sync_id, *row[:9], z(row[9])) for row in findings])
+            self._insert_rows(db, "staged_relationships", [(sync_id, *row) for row in relationships])
             cur = db.execute("UPDATE syncs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
                              (now_ms(), sync_id))
             if cur.rowcount == 0:  # unlocked by hand or judged dead meanwhile: keep nothing of it
                 raise SyncLost(self._lost(db, sync_id))
+
+    def _insert_rows(self, db: sqlite3.Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert staged rows (a later duplicate wins: PostgreSQL's staging tables replace on their key, SQLite's
+        are settled at the apply). SQLite: many rows per statement, up to its limit of parameters. Its module
+        releases the GIL around each statement's step and takes it back after: row by row, 100,000s of
+        round trips fought over with the connector's threads (issue 18: the host's ingest)."""
+        if not rows:
+            return
+        width = len(rows[0])
+        if self.url is not None:
+            db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", rows)
+            return
+        per = max(1, min(500, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+        one = f"({','.join('?' * width)})"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            db.execute(f"INSERT INTO {table} VALUES {','.join([one] * len(chunk))}",
+                       list(itertools.chain.from_iterable(chunk)))
 
     @staticmethod
     def _drop_staged(db: sqlite3.Connection, sync_id: int) -> None:

@@ -188,3 +188,14 @@ def test_staged_json_is_the_standard_library_s_for_what_both_write(store, integ)
     store.finish_sync(sid, "succeeded", complete_streams=["users"])
     kept = store.asset("u1")["asset"]
     assert kept["big"] == 2**70 and kept["name"] == data["name"] and kept["3"] == "int key"
+
+
+def test_a_batch_larger_than_one_insert_statement_is_staged_whole(store, integ):
+    """SQLite stages many rows per statement (issue 18: one GIL round trip per statement, not per row); a batch of
+    several statements' worth, of uneven size, arrives whole."""
+    sid = store.start_sync(integ.id)
+    rels = [StagedRelationship("group_members", "member_of", "user", f"u{i}", "group", "g1") for i in range(1234)]
+    store.stage(sid, [A(f"u{i}") for i in range(1101)], [F(f"f{i}") for i in range(503)], rels)
+    record = store.finish_sync(sid, "succeeded", complete_streams=["users", "group_members"])
+    assert (record.assets_seen, record.findings_seen) == (1101, 503)
+    assert store._conn().execute("SELECT COUNT(*) FROM relationships").fetchone()[0] == 1234
