@@ -8,6 +8,7 @@ service accounts, test mutations through :meth:`LazyUsers.touch`) are merged on 
 from __future__ import annotations
 
 import random
+import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -89,6 +90,7 @@ class LazyUsers(Sequence[Json]):
         self._domain = domain
         self._base = base_url
         self._cache: OrderedDict[int, Json] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._cache_size = cache_size
         self._overrides: dict[int, Json] = {}
         rng = random.Random(f"users:{seed}")
@@ -116,14 +118,16 @@ class LazyUsers(Sequence[Json]):
             i += self._n
         if not 0 <= i < self._n:
             raise IndexError("user index out of range")
-        cached = self._cache.get(i)
-        if cached is not None:
-            self._cache.move_to_end(i)
-            return cached
+        with self._cache_lock:  # the server's threads share the cache: an entry can go between a get and a move
+            cached = self._cache.get(i)
+            if cached is not None:
+                self._cache.move_to_end(i)
+                return cached
         user = self._build(i)
-        self._cache[i] = user
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[i] = user
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return user
 
     def __iter__(self) -> Iterator[Json]:
@@ -188,7 +192,8 @@ class LazyUsers(Sequence[Json]):
         """Merge fixed facts into user ``i`` (used by the generator for admins); does not bump lastUpdated."""
         cur = self._overrides.setdefault(i, {})
         _deep_merge(cur, changes)
-        self._cache.pop(i, None)
+        with self._cache_lock:
+            self._cache.pop(i, None)
 
     def touch(self, i: int, now_ms: int | None = None, **changes: Any) -> Json:
         """Change user ``i`` (``status=``, ``profile={...}``, ``lastLogin=``...) and make ``lastUpdated`` newer
