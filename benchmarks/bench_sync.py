@@ -15,7 +15,8 @@ each bucket), then, each in a process of its own:
    sync of the same org;
 3. the official SDK reading the same bulk collections, with its default settings and with retries raised;
 4. the same connector sync and SDK read with the sandbox's limits off (client + normalisation + checks alone);
-5. at the largest size, the reference host applying a full sync to its store, and its views' queries timed.
+5. at the largest size, the reference host applying a full sync to its store, and its views' queries timed; its
+   sync against the connector alone's from ``--host-pairs`` runs of each (medians), right after step 4's sync.
 
 The lower bound (``lower_bound.py``) comes from the org as served. Results are printed and written as JSON to
 ``benchmarks/results/bench-<timestamp>.json`` (gitignored).
