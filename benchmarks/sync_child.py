@@ -143,6 +143,8 @@ def run_host(job: dict[str, Any]) -> dict[str, Any]:
             "sync_status": record.status,
             "sync_message": getattr(record, "message", None),
             "sync_errors": (getattr(record, "errors", None) or [])[:5],
+            # the connector's own counts in this sync (a retry after a 5xx costs a backoff the alone run may not pay)
+            "connector_stats": {k: (record.stats or {}).get(k) for k in ("requests", "retries", "throttled_429")},
             "sync_seconds": round(sync_seconds, 3),
             "assets_stored": sum(counts.values()),
             "assets_by_type": counts,
