@@ -3,8 +3,8 @@
 The runner's thread reads the connector's messages, turns them into rows and encodes each as JSON text as it comes
 (:func:`store.encode_asset` and its siblings: work that holds the GIL, cheaper done at once than fought over, and the
 normalised objects are freed at once rather than kept for a batch, which cost a 30,000-user sync ~1.7 s of garbage
-collection); deflating the raw
-objects and writing them to the staging tables happens here, meanwhile (:meth:`Store.stage_encoded`). Deflating
+collection); deflating the raw objects and writing them to the staging tables happens here, meanwhile
+(:meth:`Store.stage_encoded`). Deflating
 and SQLite run without the GIL, so on a machine with two cores they overlap the connector's own work (measured at
 30,000 users: the host's CPU ~10% lower than with the encoding on this thread too). At most ``depth`` batches wait
 (memory stays flat); a failure (the sync was unlocked meanwhile: ``SyncLost``) is raised in the runner's thread at
