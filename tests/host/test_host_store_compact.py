@@ -222,3 +222,19 @@ def test_the_apply_s_checkpoint_runs_after_it_on_a_thread_of_its_own(store, inte
     assert path.stat().st_size > before + 400_000  # copied into the store file by the thread
     with Store(store.path) as again:  # a reader of another connection sees the sync whole
         assert again.asset_counts("acme") == {"user": 400}
+
+
+def test_finishing_one_sync_keeps_another_running_sync_s_staged_rows(store, integ):
+    """A sync's staged rows go with the whole table only when they are all it holds."""
+    other = store.add_integration("other", "fake", {"url": "y"})
+    first, second = store.start_sync(integ.id), store.start_sync(other.id)
+    store.stage(first, [A("u1")], [F("f1")], [StagedRelationship("group_members", "member_of", "user", "u1", "group", "g1")])
+    store.stage(second, [A("u2"), A("u3")], [F("f2")],
+                [StagedRelationship("group_members", "member_of", "user", "u2", "group", "g1")])
+    store.finish_sync(first, "succeeded", complete_streams=["users"])
+    record = store.finish_sync(second, "succeeded", complete_streams=["users"])
+    assert (record.assets_seen, record.findings_seen) == (2, 1)
+    assert store.asset_counts("other") == {"user": 2} and store.asset_counts("acme") == {"user": 1}
+    left = sum(store._conn().execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+               for t in ("staged_assets", "staged_findings", "staged_relationships"))
+    assert left == 0
