@@ -970,19 +970,68 @@ class Store:
         when it emitted every result (findings not re-emitted are resolved). ``state`` (when given) is saved for
         the next sync, only when the sync is applied.
         """
+        with self._checkpoint_after():
+            if status not in ("succeeded", "partial", "failed", "interrupted"):
+                raise ValueError(f"not a final sync status: {status!r}")
+            beat = self._beats.pop(sync_id, None)
+            if beat is not None:
+                beat.set()
+            t = now_ms()
+            with self._tx() as db:
+                row = db.execute("SELECT * FROM syncs WHERE id = ?", (sync_id,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no sync #{sync_id}")
+                if row["status"] != "running":
+                    raise SyncLost(self._lost(db, sync_id))
+                integ = row["integration_id"]
+                mode = sync_mode or row["sync_mode"]
+                result: dict[str, int] = dict.fromkeys(
+                    ("assets_seen", "assets_new", "assets_gone", "findings_seen", "findings_new", "findings_resolved"), 0
+                )
+                if status in ("succeeded", "partial"):
+                    snapshot = status == "succeeded" and mode == "full"
+                    partly = set(snapshot_streams or ()) if status == "succeeded" and not snapshot else set()
+                    self._settle_staged(db, sync_id)
+                    result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams,
+                                         snapshot_streams=partly)
+                    posture_snapshot.record(db, integ, sync_id, t)  # the posture it left (Trends)
+                    if state is not ...:
+                        db.execute(
+                            "UPDATE integrations SET state = ? WHERE id = ?",
+                            (None if state is None else _dumps(dict(state)), integ),
+                        )
+                self._drop_staged(db, sync_id)
+                stats = dict(stats or {})
+                db.execute(
+                    "UPDATE syncs SET ended_at = ?, status = ?, sync_mode = ?, message = ?, counts = ?, records = ?,"
+                    " assets_seen = ?, assets_new = ?, assets_gone = ?, findings_seen = ?, findings_new = ?,"
+                    " findings_resolved = ?, api_requests = ?, rate_limit_wait_seconds = ?, errors = ?, stats = ?,"
+                    " heartbeat_at = ? WHERE id = ?",
+                    (
+                        t, status, mode, message, _dumps(dict(counts or {})), records,
+                        result["assets_seen"], result["assets_new"], result["assets_gone"],
+                        result["findings_seen"], result["findings_new"], result["findings_resolved"],
+                        stats.get("requests"), stats.get("rate_limit_wait_seconds"),
+                        _dumps(list(errors)), _dumps(stats) if stats else None, t, sync_id,
+                    ),
+                )
+            if result["assets_seen"] + result["findings_seen"] >= 1000:
+                self._conn().execute("PRAGMA analysis_limit = 1000")
+                self._conn().execute("ANALYZE")  # keeps the planner on the right indexes as the store grows
+            return self.get_sync(sync_id)
+
+    @contextmanager
+    def _checkpoint_after(self) -> Iterator[None]:
+        """SQLite: the apply's pages are copied from the WAL into the store file (a checkpoint, ~1.5 s of a
+        100,000-user sync) on a thread of its own afterwards, not by the apply's commit (issue 18: the host's
+        ingest); the sync is whole and visible at that commit either way."""
         if self.url is not None:
-            return self._finish_sync(sync_id, status, message=message, complete_streams=complete_streams,
-                                     counts=counts, records=records, errors=errors, stats=stats, state=state,
-                                     sync_mode=sync_mode, snapshot_streams=snapshot_streams)
-        # SQLite: the apply's pages are copied from the WAL into the store file (a checkpoint, ~1.5 s of a
-        # 100,000-user sync) on a thread of its own afterwards, not by the apply's commit (issue 18: the host's
-        # ingest); the sync is whole and visible at that commit either way
+            yield
+            return
         conn = self._conn()
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         try:
-            return self._finish_sync(sync_id, status, message=message, complete_streams=complete_streams,
-                                     counts=counts, records=records, errors=errors, stats=stats, state=state,
-                                     sync_mode=sync_mode, snapshot_streams=snapshot_streams)
+            yield
         finally:
             conn.execute("PRAGMA wal_autocheckpoint = 1000")
             self._checkpoint_soon()
@@ -1010,70 +1059,6 @@ class Store:
 
         self._checkpointer = threading.Thread(target=run, name="connector-host-checkpoint", daemon=True)
         self._checkpointer.start()
-
-    def _finish_sync(
-        self,
-        sync_id: int,
-        status: str,
-        *,
-        message: str | None = None,
-        complete_streams: Iterable[str] | None = None,
-        counts: Mapping[str, Any] | None = None,
-        records: int = 0,
-        errors: Sequence[Mapping[str, Any]] = (),
-        stats: Mapping[str, Any] | None = None,
-        state: Mapping[str, Any] | None | type[...] = ...,
-        sync_mode: str | None = None,
-        snapshot_streams: Iterable[str] | None = None,
-    ) -> SyncRecord:
-        if status not in ("succeeded", "partial", "failed", "interrupted"):
-            raise ValueError(f"not a final sync status: {status!r}")
-        beat = self._beats.pop(sync_id, None)
-        if beat is not None:
-            beat.set()
-        t = now_ms()
-        with self._tx() as db:
-            row = db.execute("SELECT * FROM syncs WHERE id = ?", (sync_id,)).fetchone()
-            if row is None:
-                raise NotFound(f"no sync #{sync_id}")
-            if row["status"] != "running":
-                raise SyncLost(self._lost(db, sync_id))
-            integ = row["integration_id"]
-            mode = sync_mode or row["sync_mode"]
-            result: dict[str, int] = dict.fromkeys(
-                ("assets_seen", "assets_new", "assets_gone", "findings_seen", "findings_new", "findings_resolved"), 0
-            )
-            if status in ("succeeded", "partial"):
-                snapshot = status == "succeeded" and mode == "full"
-                partly = set(snapshot_streams or ()) if status == "succeeded" and not snapshot else set()
-                self._settle_staged(db, sync_id)
-                result = self._apply(db, integ, sync_id, t, snapshot=snapshot, complete_streams=complete_streams,
-                                     snapshot_streams=partly)
-                posture_snapshot.record(db, integ, sync_id, t)  # the posture it left (Trends)
-                if state is not ...:
-                    db.execute(
-                        "UPDATE integrations SET state = ? WHERE id = ?",
-                        (None if state is None else _dumps(dict(state)), integ),
-                    )
-            self._drop_staged(db, sync_id)
-            stats = dict(stats or {})
-            db.execute(
-                "UPDATE syncs SET ended_at = ?, status = ?, sync_mode = ?, message = ?, counts = ?, records = ?,"
-                " assets_seen = ?, assets_new = ?, assets_gone = ?, findings_seen = ?, findings_new = ?,"
-                " findings_resolved = ?, api_requests = ?, rate_limit_wait_seconds = ?, errors = ?, stats = ?,"
-                " heartbeat_at = ? WHERE id = ?",
-                (
-                    t, status, mode, message, _dumps(dict(counts or {})), records,
-                    result["assets_seen"], result["assets_new"], result["assets_gone"],
-                    result["findings_seen"], result["findings_new"], result["findings_resolved"],
-                    stats.get("requests"), stats.get("rate_limit_wait_seconds"),
-                    _dumps(list(errors)), _dumps(stats) if stats else None, t, sync_id,
-                ),
-            )
-        if result["assets_seen"] + result["findings_seen"] >= 1000:
-            self._conn().execute("PRAGMA analysis_limit = 1000")
-            self._conn().execute("ANALYZE")  # keeps the planner on the right indexes as the store grows
-        return self.get_sync(sync_id)
 
     def _apply(
         self,
