@@ -10,7 +10,8 @@ JSON path keep working). PostgreSQL keeps text: it compresses large values itsel
 
 :func:`json_text` writes the staged objects' JSON with orjson, about four times as fast as the standard library on
 the host's records (issue 18: the host's ingest), with the standard library's output for everything both accept
-(the same escapes as ``json.dumps(ensure_ascii=False)``, ``default=str`` for the rest). What orjson refuses
+(the same escapes as ``json.dumps(ensure_ascii=False)``, ``default=str`` for the rest) but an Enum, which it writes
+as its value. What orjson refuses
 (an integer beyond 64 bits, a lone surrogate, a key of a type it does not turn into text) goes through
 ``json.dumps``.
 """
